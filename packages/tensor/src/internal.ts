@@ -1,0 +1,23 @@
+/**
+ * The machinery under the ops, for transformations (autodiff) and faster kernels:
+ * the dispatch point, the primitive table, tracers and the kernel interface.
+ * @module
+ */
+export { bind, useKernels, currentKernels } from "./dispatch.ts"
+export type { Kernel, Kernels } from "./dispatch.ts"
+export { Tracer } from "./tensor.ts"
+export type { Trace } from "./tensor.ts"
+export type {
+  Params,
+  Primitive,
+  UnaryPrimitive,
+  BinaryPrimitive,
+  ComparePrimitive,
+} from "./primitives.ts"
+export { primitives } from "./primitives.ts"
+export { referenceKernels } from "./kernels/index.ts"
+export { scalar } from "./ops/creation.ts"
+export { asTensor, promote } from "./ops/convert.ts"
+export { broadcastStrides } from "./kernels/strided.ts"
+export { normalizeAxes, normalizeAxis, sizeOf, stridesOf, shapesEqual, showShape } from "./shape.ts"
+export { allocate, arrayFrom, byteSize, dtypeOf } from "./dtype.ts"

@@ -1,0 +1,128 @@
+/**
+ * Reductions. A reduction over a contiguous block of axes views the input as `[A, R, B]` and
+ * reduces the middle; any other set of axes is first transposed to the end.
+ * Sums accumulate in float64 whatever the dtype.
+ * @module
+ */
+import type { Params } from "../primitives.ts"
+import type { Shape } from "../shape.ts"
+import { allocate } from "../dtype.ts"
+import { sizeOf } from "../shape.ts"
+import { Tensor } from "../tensor.ts"
+import { transpose } from "./movement.ts"
+
+interface Blocked {
+  x: Tensor
+  A: number
+  R: number
+  B: number
+  outShape: Shape
+}
+
+/** Brings the reduced axes into one contiguous block and measures `[A, R, B]`. */
+const block = (x: Tensor, axes: ReadonlyArray<number>): Blocked => {
+  const rank = x.rank
+  const reduced = new Set(axes)
+  const outShape = x.shape.filter((_, i) => !reduced.has(i))
+  const contiguous = axes.every((a, i) => i === 0 || a === axes[i - 1]! + 1)
+  if (axes.length === 0) return { x, A: x.size, R: 1, B: 1, outShape }
+  if (!contiguous) {
+    const perm = [
+      ...Array.from({ length: rank }, (_, i) => i).filter((i) => !reduced.has(i)),
+      ...axes,
+    ]
+    const moved = transpose([x], { perm })
+    return {
+      x: moved,
+      A: sizeOf(outShape),
+      R: sizeOf(axes.map((a) => x.shape[a]!)),
+      B: 1,
+      outShape,
+    }
+  }
+  const first = axes[0]!
+  const last = axes[axes.length - 1]!
+  return {
+    x,
+    A: sizeOf(x.shape.slice(0, first)),
+    R: sizeOf(x.shape.slice(first, last + 1)),
+    B: sizeOf(x.shape.slice(last + 1)),
+    outShape,
+  }
+}
+
+/** Sum over `axes`. */
+export const sum = ([input]: ReadonlyArray<Tensor>, { axes }: Params["sum"]): Tensor => {
+  const { x, A, R, B, outShape } = block(input!, axes)
+  const d = x.data
+  const out = allocate(x.dtype, A * B)
+  if (B === 1) {
+    for (let a = 0; a < A; a++) {
+      let acc = 0
+      const base = a * R
+      for (let r = 0; r < R; r++) acc += d[base + r]!
+      out[a] = acc
+    }
+  } else {
+    const acc = new Float64Array(B)
+    for (let a = 0; a < A; a++) {
+      acc.fill(0)
+      for (let r = 0; r < R; r++) {
+        const base = (a * R + r) * B
+        for (let b = 0; b < B; b++) acc[b]! += d[base + b]!
+      }
+      out.set(acc, a * B)
+    }
+  }
+  return new Tensor(x.dtype, outShape, out)
+}
+
+/** Maximum over `axes` (NaN wins, as in NumPy). The op layer rejects empty reductions. */
+export const max = ([input]: ReadonlyArray<Tensor>, { axes }: Params["max"]): Tensor => {
+  const { x, A, R, B, outShape } = block(input!, axes)
+  const d = x.data
+  const out = allocate(x.dtype, A * B)
+  for (let a = 0; a < A; a++) {
+    for (let b = 0; b < B; b++) {
+      let m = -Infinity
+      for (let r = 0; r < R; r++) {
+        const v = d[(a * R + r) * B + b]!
+        if (v > m || v !== v) {
+          m = v
+          if (v !== v) break
+        }
+      }
+      out[a * B + b] = m
+    }
+  }
+  return new Tensor(x.dtype, outShape, out)
+}
+
+/** Index of the first maximum along `axis` (a NaN counts as the maximum), as int32. */
+export const argmax = ([x]: ReadonlyArray<Tensor>, { axis }: Params["argmax"]): Tensor => {
+  const A = sizeOf(x!.shape.slice(0, axis))
+  const R = x!.shape[axis]!
+  const B = sizeOf(x!.shape.slice(axis + 1))
+  const d = x!.data
+  const out = new Int32Array(A * B)
+  for (let a = 0; a < A; a++) {
+    for (let b = 0; b < B; b++) {
+      let m = -Infinity
+      let best = 0
+      for (let r = 0; r < R; r++) {
+        const v = d[(a * R + r) * B + b]!
+        if (v > m || v !== v) {
+          m = v
+          best = r
+          if (v !== v) break
+        }
+      }
+      out[a * B + b] = best
+    }
+  }
+  return new Tensor(
+    "int32",
+    x!.shape.filter((_, i) => i !== axis),
+    out,
+  )
+}

@@ -1,0 +1,97 @@
+/**
+ * The tensor value: `{ dtype, shape, data }`, immutable once made.
+ *
+ * A `Tracer` is a tensor that belongs to an active transformation (autodiff's traces). Every
+ * primitive goes through `bind` (see `dispatch.ts`), which hands the call to the trace of the
+ * highest level among its inputs, so transformations see every op while this package knows
+ * nothing about them.
+ * @module
+ */
+import type { DType, TypedArray } from "./dtype.ts"
+import type { Primitive, Params } from "./primitives.ts"
+import type { Shape } from "./shape.ts"
+import { sizeOf } from "./shape.ts"
+import { format } from "./format.ts"
+
+/**
+ * An immutable n-dimensional array. Build one with `tensor`, `zeros`, `arange`…; read it with
+ * `toArray` or `item`. `data` is the C-order storage: never write to it.
+ *
+ * @example
+ * import * as T from "@fnn/tensor"
+ * const a = T.tensor([[1, 2], [3, 4]])
+ * a.shape // [2, 2]
+ * a.dtype // "float32"
+ */
+export class Tensor {
+  readonly #data: TypedArray | undefined
+
+  /** Wraps storage without copying. Prefer the constructors in `creation`. */
+  constructor(
+    readonly dtype: DType,
+    readonly shape: Shape,
+    data: TypedArray | undefined,
+  ) {
+    this.#data = data
+  }
+
+  /** The C-order element storage. Read only: tensors never change after they are made. */
+  get data(): TypedArray {
+    return this.#data!
+  }
+
+  /** The number of elements. */
+  get size(): number {
+    return sizeOf(this.shape)
+  }
+
+  /** The number of axes. */
+  get rank(): number {
+    return this.shape.length
+  }
+
+  /** The transformation this tensor belongs to, if it is a tracer. */
+  get trace(): Trace | undefined {
+    return undefined
+  }
+
+  toString(): string {
+    return format(this)
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return format(this)
+  }
+}
+
+/**
+ * A transformation in progress. `level` orders nested transformations: the innermost has the
+ * highest level and sees a primitive first.
+ */
+export interface Trace {
+  readonly level: number
+  /** Whether the transformation is still running; a tracer of a finished trace has escaped. */
+  readonly active: boolean
+  /** Evaluates `prim` on `inputs`, some of which are this trace's tracers. */
+  process<P extends Primitive>(prim: P, inputs: ReadonlyArray<Tensor>, params: Params[P]): Tensor
+}
+
+/**
+ * A tensor that stands for a value inside a transformation. It carries the concrete `primal`
+ * value (possibly itself a tracer of an outer transformation), so its data can be read.
+ */
+export abstract class Tracer extends Tensor {
+  abstract override get trace(): Trace
+  abstract get primal(): Tensor
+
+  constructor(primal: Tensor) {
+    super(primal.dtype, primal.shape, undefined)
+  }
+
+  override get data(): TypedArray {
+    return this.primal.data
+  }
+}
+
+/** Whether `x` is a tensor (or a tracer standing for one). */
+export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor

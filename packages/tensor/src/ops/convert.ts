@@ -3,7 +3,7 @@
  * @module
  */
 import type { DType } from "../dtype.ts"
-import { defaultFloat, promoteTypes, weakType } from "../dtype.ts"
+import { defaultFloat, isDType, promoteTypes, weakType } from "../dtype.ts"
 import { bind } from "../dispatch.ts"
 import { check, TensorError } from "../errors.ts"
 import { Tensor } from "../tensor.ts"
@@ -23,8 +23,15 @@ const describe = (x: unknown): string =>
   x === null ? "null" : Array.isArray(x) ? "an array (wrap it with T.tensor)" : typeof x
 
 /** Converts `x` to dtype `dtype` (a differentiable primitive; no-op when already that dtype). */
-export const cast = (x: Tensor, dtype: DType): Tensor =>
-  x.dtype === dtype ? x : bind("cast", [x], { dtype })
+export const cast = (x: Tensor, dtype: DType): Tensor => {
+  const t = asTensor("cast", "x", x)
+  check(
+    isDType(dtype),
+    "cast",
+    () => `dtype must be "float32", "float64" or "int32", got ${JSON.stringify(dtype)}`,
+  )
+  return t.dtype === dtype ? t : bind("cast", [t], { dtype })
+}
 
 /**
  * Brings arguments to one dtype. Tensors promote (`int32 < float32 < float64`); numbers are weakly

@@ -60,6 +60,14 @@ export const tensor = (value: NestedArray | TypedArray, options: DTypeOption = {
             ? "int32"
             : defaultFloat),
     )
+    if (dtype === "int32" && !(typed instanceof Int32Array))
+      typed.forEach((v, i) =>
+        check(
+          Number.isInteger(v),
+          "tensor",
+          () => `element [${i}] is ${v}, which is not an integer, but dtype is int32`,
+        ),
+      )
     return new Tensor(dtype, [typed.length], arrayFrom(dtype, typed))
   }
   const dtype = checkDType("tensor", options.dtype ?? defaultFloat)
@@ -71,7 +79,9 @@ export const tensor = (value: NestedArray | TypedArray, options: DTypeOption = {
       if (typeof v !== "number")
         throw new TensorError(
           "tensor",
-          `ragged nested array: element ${path} is ${Array.isArray(v) ? "an array" : typeof v} but elements at that depth are numbers (shape ${showShape(shape)})`,
+          Array.isArray(v)
+            ? `ragged nested array: element ${path || "(top)"} is an array but elements at that depth are numbers (shape ${showShape(shape)})`
+            : `element ${path || "(top)"} is ${v === null ? "null" : typeof v}, not a number`,
         )
       if (dtype === "int32" && !Number.isInteger(v))
         throw new TensorError(
@@ -104,6 +114,11 @@ export const full = (shape: Shape, value: number, options: DTypeOption = {}): Te
   const s = checkShape("full", "shape", shape)
   const dtype = checkDType("full", options.dtype ?? defaultFloat)
   check(typeof value === "number", "full", () => `value must be a number, got ${typeof value}`)
+  check(
+    dtype !== "int32" || Number.isInteger(value),
+    "full",
+    () => `value ${value} is not an integer, but dtype is int32`,
+  )
   const out = allocate(dtype, sizeOf(s))
   if (value !== 0) out.fill(value)
   return new Tensor(dtype, s.slice(), out)
@@ -127,13 +142,21 @@ export const zeros = (shape: Shape, options: DTypeOption = {}): Tensor => full(s
  */
 export const ones = (shape: Shape, options: DTypeOption = {}): Tensor => full(shape, 1, options)
 
+const like = (op: string, x: unknown): Tensor => {
+  if (x instanceof Tensor) return x
+  throw new TensorError(
+    op,
+    `x must be a Tensor, got ${Array.isArray(x) ? "an array (wrap it with T.tensor)" : x === null ? "null" : typeof x}`,
+  )
+}
+
 /** Zeros with the shape and dtype of `x`. */
 export const zerosLike = (x: Tensor, options: DTypeOption = {}): Tensor =>
-  full(x.shape, 0, { dtype: options.dtype ?? x.dtype })
+  full(like("zerosLike", x).shape, 0, { dtype: options.dtype ?? x.dtype })
 
 /** Ones with the shape and dtype of `x`. */
 export const onesLike = (x: Tensor, options: DTypeOption = {}): Tensor =>
-  full(x.shape, 1, { dtype: options.dtype ?? x.dtype })
+  full(like("onesLike", x).shape, 1, { dtype: options.dtype ?? x.dtype })
 
 /**
  * Evenly spaced values in `[start, stop)` with `step`, as NumPy's `arange`; `arange(n)` is

@@ -33,12 +33,13 @@ const binaryOp =
     return bind(prim, [x!, y!], {})
   }
 
+/** `less` is `greater` with its arguments swapped; errors still name the op that was called. */
 const compareOp =
-  (prim: ComparePrimitive, swap = false) =>
+  (prim: ComparePrimitive, swap = false, op: string = prim) =>
   (a: TensorLike, b: TensorLike): Tensor => {
-    const [x, y] = promote(prim, swap ? [b, a] : [a, b])
-    broadcastShapes(prim, x!.shape, y!.shape)
-    return bind(prim, [x!, y!], {})
+    const [x, y] = promote(op, [a, b])
+    broadcastShapes(op, x!.shape, y!.shape)
+    return swap ? bind(prim, [y!, x!], {}) : bind(prim, [x!, y!], {})
   }
 
 /** `-x`. @example T.neg(T.tensor([1, -2])) // [-1, 2] */
@@ -107,9 +108,9 @@ export const greater = compareOp("greater")
 /** `a >= b` as int32. @example T.greaterEqual(T.tensor([1, 2]), 2) // [0, 1] */
 export const greaterEqual = compareOp("greaterEqual")
 /** `a < b` as int32. @example T.less(T.tensor([1, 2]), 2) // [1, 0] */
-export const less = compareOp("greater", true)
+export const less = compareOp("greater", true, "less")
 /** `a <= b` as int32. @example T.lessEqual(T.tensor([1, 2]), 1) // [1, 0] */
-export const lessEqual = compareOp("greaterEqual", true)
+export const lessEqual = compareOp("greaterEqual", true, "lessEqual")
 
 /**
  * `a` where `cond` is non-zero, else `b`; all three broadcast.
@@ -125,12 +126,13 @@ export const where = (cond: TensorLike, a: TensorLike, b: TensorLike): Tensor =>
 }
 
 /**
- * `max(x, 0)`. Its derivative at 0 is taken as 0, as in JAX.
+ * `max(x, 0)`; NaN stays NaN. Its derivative at 0 is taken as 0, as in JAX.
  * @example T.relu(T.tensor([-1, 0, 2])) // [0, 0, 2]
  */
 export const relu = (x: TensorLike): Tensor => {
   const t = asTensor("relu", "x", x)
-  return where(greater(t, 0), t, 0)
+  // `x <= 0` is false for NaN, so NaN passes through (as maximum(NaN, 0) does)
+  return where(lessEqual(t, 0), 0, t)
 }
 
 /**
@@ -146,5 +148,8 @@ export const softplus = (x: TensorLike): Tensor => {
  * Limits values to `[lo, hi]`.
  * @example T.clip(T.tensor([-2, 0.5, 3]), 0, 1) // [0, 0.5, 1]
  */
-export const clip = (x: TensorLike, lo: TensorLike, hi: TensorLike): Tensor =>
-  minimum(maximum(x, lo), hi)
+export const clip = (x: TensorLike, lo: TensorLike, hi: TensorLike): Tensor => {
+  const [t, l, h] = promote("clip", [x, lo, hi])
+  broadcastShapes("clip", t!.shape, l!.shape, h!.shape)
+  return minimum(maximum(t!, l!), h!)
+}

@@ -4,12 +4,22 @@
  */
 import { bind } from "../dispatch.ts"
 import { check } from "../errors.ts"
+import type { Shape } from "../shape.ts"
 import { broadcastShapes, showShape } from "../shape.ts"
 import type { Tensor } from "../tensor.ts"
 import type { TensorLike } from "./convert.ts"
 import { promote } from "./convert.ts"
 import { mul } from "./elementwise.ts"
 import { broadcastTo, reshape } from "./movement.ts"
+
+const broadcastable = (a: Shape, b: Shape): boolean => {
+  for (let i = 1; i <= Math.min(a.length, b.length); i++) {
+    const x = a[a.length - i]!
+    const y = b[b.length - i]!
+    if (x !== y && x !== 1 && y !== 1) return false
+  }
+  return true
+}
 
 /**
  * Matrix product as NumPy's `matmul` / `@`: `[m, k] · [k, n] → [m, n]`; a 1-D operand is a row
@@ -39,7 +49,15 @@ export const matmul = (left: TensorLike, right: TensorLike): Tensor => {
     () =>
       `inner sizes differ: ${showShape(a0!.shape)} · ${showShape(b0!.shape)} (${k} ≠ ${b.shape[b.rank - 2]})`,
   )
-  const batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2))
+  const aBatch = a.shape.slice(0, -2)
+  const bBatch = b.shape.slice(0, -2)
+  check(
+    broadcastable(aBatch, bBatch),
+    "matmul",
+    () =>
+      `batch axes ${showShape(aBatch)} and ${showShape(bBatch)} of ${showShape(a0!.shape)} · ${showShape(b0!.shape)} do not broadcast`,
+  )
+  const batch = broadcastShapes("matmul", aBatch, bBatch)
   const aFull = broadcastTo(a, [...batch, ...a.shape.slice(-2)])
   const bFull = broadcastTo(b, [...batch, ...b.shape.slice(-2)])
   const out = bind("matmul", [aFull, bFull], { transposeA: false, transposeB: false })

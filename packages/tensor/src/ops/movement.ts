@@ -7,6 +7,7 @@ import { check, TensorError } from "../errors.ts"
 import type { Shape } from "../shape.ts"
 import {
   broadcastShapes,
+  checkShape,
   isArray,
   normalizeAxis,
   shapesEqual,
@@ -81,6 +82,7 @@ export const transpose = (input: TensorLike, perm?: ReadonlyArray<number>): Tens
  */
 export const broadcastTo = (input: TensorLike, shape: Shape): Tensor => {
   const x = asTensor("broadcastTo", "x", input)
+  checkShape("broadcastTo", "shape", shape)
   const b = broadcastShapes("broadcastTo", x.shape, shape)
   check(
     shapesEqual(b, shape),
@@ -238,11 +240,14 @@ const checkIndices = (
  * import * as T from "@fnn/tensor"
  * T.gather(T.tensor([[1, 2], [3, 4], [5, 6]]), T.tensor([2, 0], { dtype: "int32" }), 0) // [[5, 6], [1, 2]]
  */
-export const gather = (input: TensorLike, indices: TensorLike, axis = 0): Tensor => {
-  const x = asTensor("gather", "x", input)
-  check(x.rank > 0, "gather", () => "cannot gather from a 0-d tensor")
-  const a = normalizeAxis("gather", axis, x.rank)
-  const idx = checkIndices("gather", indices, x.shape[a]!, x, a)
+export const gather = (input: TensorLike, indices: TensorLike, axis = 0): Tensor =>
+  gatherAs("gather", input, indices, axis)
+
+const gatherAs = (op: string, input: TensorLike, indices: TensorLike, axis: number): Tensor => {
+  const x = asTensor(op, "x", input)
+  check(x.rank > 0, op, () => `cannot ${op} from a 0-d tensor`)
+  const a = normalizeAxis(op, axis, x.rank)
+  const idx = checkIndices(op, indices, x.shape[a]!, x, a)
   return bind("gather", [x, idx], { axis: a })
 }
 
@@ -253,7 +258,9 @@ export const gather = (input: TensorLike, indices: TensorLike, axis = 0): Tensor
  * T.take(T.tensor([[1, 2], [3, 4]]), T.tensor([3], { dtype: "int32" })) // [4]
  */
 export const take = (input: TensorLike, indices: TensorLike, axis?: number): Tensor =>
-  axis === undefined ? gather(reshape(input, [-1]), indices, 0) : gather(input, indices, axis)
+  axis === undefined
+    ? gatherAs("take", reshape(asTensor("take", "x", input), [-1]), indices, 0)
+    : gatherAs("take", input, indices, axis)
 
 /**
  * One-hot rows: `labels` (int32, any shape) → `[...labels.shape, n]`, float32 by default.

@@ -60,6 +60,9 @@ export const sum = reduceWith("sum", "sum")
  */
 export const max = reduceWith("max", "max")
 
+/** `max` whose errors name the composite op that called it. */
+const maxAs = (op: string): typeof max => (op === "max" ? max : reduceWith(op, "max"))
+
 /**
  * Smallest element over `axis`.
  * @example
@@ -67,7 +70,7 @@ export const max = reduceWith("max", "max")
  * T.min(T.tensor([[1, 5], [3, 4]])) // 1
  */
 export const min = (x: TensorLike, options: ReduceOptions = {}): Tensor =>
-  neg(max(neg(asTensor("min", "x", x)), options))
+  neg(maxAs("min")(neg(asTensor("min", "x", x)), options))
 
 /**
  * Arithmetic mean over `axis`; integers average as float32.
@@ -126,7 +129,7 @@ export const argmin = argWith("argmin", true)
 export const logSumExp = (input: TensorLike, options: ReduceOptions = {}): Tensor => {
   const x0 = asTensor("logSumExp", "x", input)
   const x = isFloat(x0.dtype) ? x0 : cast(x0, defaultFloat)
-  const m = max(x, { ...options, keepDims: true })
+  const m = maxAs("logSumExp")(x, { ...options, keepDims: true })
   // a row of -∞ (or +∞) would give ∞ - ∞: shift by 0 there instead
   const finite = equal(sub(m, m), 0)
   const shift = where(finite, m, 0)
@@ -140,22 +143,40 @@ export const logSumExp = (input: TensorLike, options: ReduceOptions = {}): Tenso
 }
 
 /**
- * `log softmax` along `axis` (default the last): `x - logSumExp(x)`, stable.
+ * `x - m` with `m` the maximum along `axis` (kept as size 1), or `x` itself where that maximum is
+ * not finite (a row of -∞ would give ∞ - ∞). Softmax is unchanged by the shift.
+ */
+const shiftByMax = (op: string, x: Tensor, axis: number): Tensor => {
+  const m = maxAs(op)(x, { axis, keepDims: true })
+  return sub(x, where(equal(sub(m, m), 0), m, 0))
+}
+
+/**
+ * `log softmax` along `axis` (default the last): `x - logSumExp(x)`, computed as
+ * `(x - m) - log Σ e^(x-m)` so no large intermediate is rounded (accurate at ±1e4 in float32).
  * @example
  * import * as T from "@fnn/tensor"
  * T.logSoftmax(T.tensor([[1, 2, 3]]))
  */
 export const logSoftmax = (input: TensorLike, options: { readonly axis?: number } = {}): Tensor => {
-  const x = asTensor("logSoftmax", "x", input)
+  const x0 = asTensor("logSoftmax", "x", input)
+  const x = isFloat(x0.dtype) ? x0 : cast(x0, defaultFloat)
   const axis = options.axis ?? -1
-  return sub(x, logSumExp(x, { axis, keepDims: true }))
+  const z = shiftByMax("logSoftmax", x, axis)
+  return sub(z, log(sum(exp(z), { axis, keepDims: true })))
 }
 
 /**
- * `eˣ / Σ eˣ` along `axis` (default the last); rows sum to 1 and stay finite at ±1e4.
+ * `eˣ / Σ eˣ` along `axis` (default the last), computed as `e^(x-m) / Σ e^(x-m)`: rows sum to 1
+ * and stay finite at ±1e4.
  * @example
  * import * as T from "@fnn/tensor"
  * T.softmax(T.tensor([[1, 2, 3]]))
  */
-export const softmax = (input: TensorLike, options: { readonly axis?: number } = {}): Tensor =>
-  exp(logSoftmax(input, options))
+export const softmax = (input: TensorLike, options: { readonly axis?: number } = {}): Tensor => {
+  const x0 = asTensor("softmax", "x", input)
+  const x = isFloat(x0.dtype) ? x0 : cast(x0, defaultFloat)
+  const axis = options.axis ?? -1
+  const e = exp(shiftByMax("softmax", x, axis))
+  return div(e, sum(e, { axis, keepDims: true }))
+}

@@ -1,0 +1,28 @@
+/**
+ * What every trace shares: levels that order nested transformations, and the check that a
+ * tracer from a finished transformation is not used again.
+ * @module
+ */
+import * as T from "@fnn/tensor"
+
+let lastLevel = 0
+
+/**
+ * A fresh level, higher than every level handed out before. A transformation started inside
+ * another one is therefore always the innermost, and two transformations never share a level,
+ * so values of nested `grad`s are never confused.
+ */
+export const nextLevel = (): number => ++lastLevel
+
+/** The error for a tracer whose transformation has finished. */
+export const escaped = (op: string): T.TensorError =>
+  new T.TensorError(
+    op,
+    "a tracer from a finished transformation was used: a value computed inside grad/vjp/jvp escaped (e.g. stored in a variable outside the function) and cannot be used afterwards",
+  )
+
+/** Throws if `x` is a tracer of a finished transformation (a constant for the current one). */
+export const checkLive = (x: T.Tensor, op: string): void => {
+  const t = x.trace
+  if (t !== undefined && !t.active) throw escaped(op)
+}

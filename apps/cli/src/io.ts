@@ -1,0 +1,55 @@
+/**
+ * What a run of `fnn` may touch of the outside world: two output streams, the environment, the
+ * working directory and an interrupt flag. `main.ts` passes the real process; tests pass strings.
+ * @module
+ */
+import { isAbsolute, resolve } from "node:path"
+
+/** Somewhere text goes: `process.stdout`, or a test's buffer. */
+export interface Writer {
+  write(chunk: string): unknown
+}
+
+/**
+ * Whether the user asked to stop (Ctrl-C). Training reads `interrupted` once per step, finishes
+ * that step, saves and exits with 130.
+ */
+export interface Interrupt {
+  readonly interrupted: boolean
+}
+
+/** The world of one run of `fnn`. */
+export interface RunIO {
+  readonly stdout: Writer
+  readonly stderr: Writer
+  readonly env: Readonly<Record<string, string | undefined>>
+  /** Whether stdout is a terminal: progress bars and colour instead of plain lines. */
+  readonly isTTY: boolean
+  /** Where relative paths start (default: the process's working directory). */
+  readonly cwd?: string
+  /** Set when the user presses Ctrl-C (default: never). */
+  readonly interrupt?: Interrupt
+}
+
+/** The exit code after Ctrl-C (128 + SIGINT), as shells report it. */
+export const interruptedExitCode = 130
+
+/** An absolute path for `p` as given on the command line. */
+export const resolvePath = (io: RunIO, p: string): string =>
+  isAbsolute(p) ? p : resolve(io.cwd ?? process.cwd(), p)
+
+/** Writes `text` and a newline to stdout. */
+export const println = (io: RunIO, text = ""): void => {
+  io.stdout.write(`${text}\n`)
+}
+
+/** Writes one JSON document on one line to stdout. */
+export const printJson = (io: RunIO, value: unknown): void => {
+  io.stdout.write(`${JSON.stringify(value)}\n`)
+}
+
+/** The terminal width for drawing, from `COLUMNS` or 80. */
+export const columns = (io: RunIO): number => {
+  const c = Number(io.env["COLUMNS"])
+  return Number.isInteger(c) && c >= 40 ? c : 80
+}

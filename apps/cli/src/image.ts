@@ -10,8 +10,8 @@ import { readBytes } from "./files.ts"
 import type { RunIO } from "./io.ts"
 import { resolvePath } from "./io.ts"
 import { decodePng, renderPngError, toGrey } from "./png.ts"
-import type { Preprocessed } from "./preprocess.ts"
-import { preprocess, renderPreprocessError } from "./preprocess.ts"
+import type { Preprocessed } from "@fnn/mnist"
+import { preprocess, renderPreprocessError } from "@fnn/mnist"
 
 /** Reads the PNG at `path` and preprocesses it the MNIST way. */
 export const loadDigitImage = (io: RunIO, path: string): TE.TaskEither<CliError, Preprocessed> =>

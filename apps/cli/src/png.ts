@@ -6,7 +6,7 @@
  */
 import * as E from "fp-ts/lib/Either.js"
 import { PNG } from "pngjs"
-import type { GreyImage } from "./preprocess.ts"
+import type { GreyImage } from "@fnn/mnist"
 
 /** An 8-bit RGBA picture, rows top to bottom, 4 bytes per pixel. */
 export interface RgbaImage {

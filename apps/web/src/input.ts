@@ -7,8 +7,8 @@
 import * as E from "fp-ts/lib/Either.js"
 // The CLI's own pure module, so that the page and `fnn predict` agree pixel for pixel. It
 // belongs in @fnn/mnist, where both apps could share it without one app importing the other.
-import { preprocess } from "@fnn/cli/preprocess"
-import type { GreyImage } from "@fnn/cli/preprocess"
+import { preprocess } from "@fnn/mnist"
+import type { GreyImage } from "@fnn/mnist"
 
 /** A grey picture (`data[y·width + x]`, 0 black – 255 white), as `preprocess` takes it. */
 export type { GreyImage }

@@ -21,3 +21,5 @@ export { dataset, normalise, count, limit, take, subset, split, labelHistogram }
 export type { Batch, BatchOptions, Batches } from "./batches.ts"
 export { batches } from "./batches.ts"
 export { renderDigit, shades } from "./render.ts"
+export type { GreyImage, Preprocessed, PreprocessError } from "./preprocess.ts"
+export { preprocess, renderPreprocessError, boxSize, resample } from "./preprocess.ts"

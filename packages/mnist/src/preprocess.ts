@@ -183,7 +183,7 @@ const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.m
  * Turns a picture of a digit into a 28 × 28 MNIST input (see the module comment for the steps).
  *
  * @example
- * import { preprocess } from "./preprocess.ts"
+ * import { preprocess } from "@fnn/mnist"
  * const r = preprocess({ width: 3, height: 3, data: Uint8Array.of(255, 255, 255, 255, 0, 255, 255, 255, 255) })
  * // right: a black dot on white becomes a bright 20 × 20 square centred at (14, 14), inverted: true
  */

@@ -1,0 +1,274 @@
+/**
+ * Networks as JSON: the description of every built-in layer, and a decoder (io-ts) that checks
+ * untrusted JSON against it without ever throwing. `describe` and `fromDescription` (in
+ * `layers.ts`) turn layers into descriptions and back.
+ * @module
+ */
+import * as E from "fp-ts/lib/Either.js"
+import * as t from "io-ts"
+import type { InitializerDescription } from "./initializers.ts"
+
+// -------------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------------
+
+/** The names of the layers that have no options and no parameters. */
+export type SimpleLayerName = "Sigmoid" | "Relu" | "Tanh" | "Softmax" | "LogSoftmax" | "Flatten"
+
+/**
+ * A JSON description of a network built from the layers of this package: enough to rebuild it
+ * with `fromDescription` (parameters are not part of it). `init` and `biasInit` of a `Dense` are
+ * present when they are named initializers of this package.
+ */
+export type LayerDescription =
+  | {
+      readonly layer: "Dense"
+      readonly units: number
+      readonly init?: InitializerDescription
+      readonly biasInit?: InitializerDescription
+    }
+  | { readonly layer: SimpleLayerName }
+  | { readonly layer: "LeakyRelu"; readonly slope: number }
+  | { readonly layer: "Dropout"; readonly rate: number }
+  | { readonly layer: "Serial"; readonly layers: ReadonlyArray<LayerDescription> }
+
+/** One place where a description does not have the expected form. */
+export interface DescriptionProblem {
+  /** Where, e.g. `layers[2].units` (empty for the top level). */
+  readonly path: string
+  /** What was expected there, e.g. `positive integer`. */
+  readonly expected: string
+  /** What was found, as shortened JSON; `nothing` when the field is missing. */
+  readonly actual: string
+}
+
+/** Why some JSON is not a network description. */
+export type DescriptionError =
+  /** The JSON does not have the form of a description; every problem found is listed. */
+  | { readonly _tag: "InvalidDescription"; readonly problems: ReadonlyArray<DescriptionProblem> }
+  /** `Serial` layers are nested deeper than `limit`. */
+  | { readonly _tag: "NestedTooDeep"; readonly path: string; readonly limit: number }
+
+/** How deep `Serial` layers may nest in a description that is decoded. */
+export const maxNesting = 64
+
+// -------------------------------------------------------------------------------------------
+// codecs
+// -------------------------------------------------------------------------------------------
+
+const refined = <A>(name: string, is: (u: unknown) => u is A): t.Type<A, A, unknown> =>
+  new t.Type<A, A, unknown>(
+    name,
+    is,
+    (u, c) => (is(u) ? t.success(u) : t.failure(u, c)),
+    t.identity,
+  )
+
+const positiveInteger = refined(
+  "positive integer",
+  (u): u is number => typeof u === "number" && Number.isSafeInteger(u) && u > 0,
+)
+const finiteNumber = refined(
+  "finite number",
+  (u): u is number => typeof u === "number" && Number.isFinite(u),
+)
+const nonNegativeNumber = refined(
+  "finite number ≥ 0",
+  (u): u is number => typeof u === "number" && Number.isFinite(u) && u >= 0,
+)
+const positiveNumber = refined(
+  "finite number > 0",
+  (u): u is number => typeof u === "number" && Number.isFinite(u) && u > 0,
+)
+const dropoutRate = refined(
+  "number in [0, 1)",
+  (u): u is number => typeof u === "number" && u >= 0 && u < 1,
+)
+
+const initializerFields = {
+  glorotUniform: {},
+  glorotNormal: {},
+  heNormal: {},
+  heUniform: {},
+  lecunNormal: {},
+  lecunUniform: {},
+  zeros: {},
+  ones: {},
+  normal: { std: nonNegativeNumber },
+  uniform: { scale: positiveNumber },
+  constant: { value: finiteNumber },
+} satisfies Record<InitializerDescription["name"], t.Props>
+
+const layerFields = {
+  Dense: { units: positiveInteger },
+  Sigmoid: {},
+  Relu: {},
+  Tanh: {},
+  Softmax: {},
+  LogSoftmax: {},
+  Flatten: {},
+  LeakyRelu: { slope: finiteNumber },
+  Dropout: { rate: dropoutRate },
+} satisfies Record<Exclude<LayerDescription["layer"], "Serial">, t.Props>
+
+const oneOf = (names: ReadonlyArray<string>): string =>
+  `one of ${names.map((n) => `"${n}"`).join(", ")}`
+
+const shown = (u: unknown): string => {
+  if (u === undefined) return "nothing"
+  let s: string | undefined
+  try {
+    s = JSON.stringify(u)
+  } catch {
+    return Array.isArray(u) ? "a deeply nested array" : typeof u
+  }
+  if (s === undefined) return typeof u
+  const chars = Array.from(s.slice(0, 64))
+  return chars.length > 40 ? `${chars.slice(0, 37).join("")}...` : chars.join("")
+}
+
+const isRecord = (u: unknown): u is Record<string, unknown> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+const join = (path: string, key: string): string => (path === "" ? key : `${path}.${key}`)
+
+type Problems = DescriptionProblem[]
+
+const problem = (problems: Problems, path: string, expected: string, actual: unknown): void => {
+  problems.push({ path, expected, actual: shown(actual) })
+}
+
+/** Checks `value` against the tag field, the `fields` codecs, and refuses unknown keys. */
+const checkFields = (
+  value: Record<string, unknown>,
+  path: string,
+  tag: string,
+  fields: t.Props,
+  optional: ReadonlyArray<string>,
+  problems: Problems,
+): boolean => {
+  const before = problems.length
+  for (const [name, codec] of Object.entries(fields)) {
+    const r = codec.decode(value[name])
+    if (E.isLeft(r)) problem(problems, join(path, name), codec.name, value[name])
+  }
+  for (const name of Object.keys(value))
+    if (name !== tag && !(name in fields) && !optional.includes(name))
+      problem(problems, join(path, name), "no such field", value[name])
+  return problems.length === before
+}
+
+const decodeInitializer = (
+  u: unknown,
+  path: string,
+  problems: Problems,
+): InitializerDescription | undefined => {
+  if (!isRecord(u)) return (problem(problems, path, "initializer object { name, … }", u), undefined)
+  const name = u["name"]
+  const names = Object.keys(initializerFields)
+  if (typeof name !== "string" || !Object.hasOwn(initializerFields, name))
+    return (problem(problems, join(path, "name"), oneOf(names), name), undefined)
+  const fields: t.Props = initializerFields[name as InitializerDescription["name"]]
+  if (!checkFields(u, path, "name", fields, [], problems)) return undefined
+  return { ...u } as unknown as InitializerDescription
+}
+
+const decodeLayer = (
+  u: unknown,
+  path: string,
+  depth: number,
+  problems: Problems,
+): E.Either<DescriptionError, LayerDescription | undefined> => {
+  if (depth > maxNesting) return E.left({ _tag: "NestedTooDeep", path, limit: maxNesting })
+  if (!isRecord(u))
+    return (problem(problems, path, "layer object { layer, … }", u), E.right(undefined))
+  const tag = u["layer"]
+  const tags = [...Object.keys(layerFields), "Serial"]
+  if (typeof tag !== "string" || !tags.includes(tag))
+    return (problem(problems, join(path, "layer"), oneOf(tags), tag), E.right(undefined))
+
+  if (tag === "Serial") {
+    const layers = u["layers"]
+    checkFields(u, path, "layer", {}, ["layers"], problems)
+    if (!Array.isArray(layers))
+      return (
+        problem(problems, join(path, "layers"), "array of layers", layers),
+        E.right(undefined)
+      )
+    const out: LayerDescription[] = []
+    for (let i = 0; i < layers.length; i++) {
+      const r = decodeLayer(layers[i], `${join(path, "layers")}[${i}]`, depth + 1, problems)
+      if (E.isLeft(r)) return r
+      if (r.right !== undefined) out.push(r.right)
+    }
+    return E.right(out.length === layers.length ? { layer: "Serial", layers: out } : undefined)
+  }
+
+  const fields: t.Props = layerFields[tag as keyof typeof layerFields]
+  const optional = tag === "Dense" ? ["init", "biasInit"] : []
+  let ok = checkFields(u, path, "layer", fields, optional, problems)
+  const out: Record<string, unknown> = { ...u }
+  for (const name of optional) {
+    if (u[name] === undefined) continue
+    const init = decodeInitializer(u[name], join(path, name), problems)
+    if (init === undefined) ok = false
+    else out[name] = init
+  }
+  return E.right(ok ? (out as unknown as LayerDescription) : undefined)
+}
+
+/**
+ * Checks that `u` (parsed JSON) describes a network of this package's layers. Never throws;
+ * lists every problem it finds, with its path.
+ *
+ * @example
+ * import { decodeDescription } from "@fnn/nn"
+ * decodeDescription({ layer: "Serial", layers: [{ layer: "Dense", units: 16 }, { layer: "Sigmoid" }] })
+ * // right
+ * decodeDescription({ layer: "Dense", units: -1 })
+ * // left: InvalidDescription at units: expected positive integer but found -1
+ */
+export const decodeDescription = (u: unknown): E.Either<DescriptionError, LayerDescription> => {
+  const problems: Problems = []
+  let r: E.Either<DescriptionError, LayerDescription | undefined>
+  try {
+    r = decodeLayer(u, "", 0, problems)
+  } catch {
+    // Only an exotic input (a throwing getter, a proxy) gets here: JSON never does.
+    return E.left({
+      _tag: "InvalidDescription",
+      problems: [{ path: "", expected: "JSON", actual: "a value that cannot be read" }],
+    })
+  }
+  if (E.isLeft(r)) return r
+  if (problems.length > 0 || r.right === undefined)
+    return E.left({ _tag: "InvalidDescription", problems })
+  return E.right(r.right)
+}
+
+const shownProblems = 3
+
+/**
+ * One sentence about a `DescriptionError` for people.
+ *
+ * @example
+ * import { renderDescriptionError } from "@fnn/nn"
+ * renderDescriptionError({ _tag: "InvalidDescription", problems: [{ path: "layers[0].units", expected: "positive integer", actual: "0" }] })
+ * // "the network description is invalid: at layers[0].units expected positive integer but found 0"
+ */
+export const renderDescriptionError = (e: DescriptionError): string => {
+  switch (e._tag) {
+    case "InvalidDescription": {
+      const parts = e.problems
+        .slice(0, shownProblems)
+        .map(
+          (p) =>
+            `at ${p.path === "" ? "the top level" : p.path} expected ${p.expected} but found ${p.actual}`,
+        )
+      const more = e.problems.length - parts.length
+      return `the network description is invalid: ${parts.join("; ")}${more > 0 ? `; and ${more} more` : ""}`
+    }
+    case "NestedTooDeep":
+      return `the network description nests Serial layers more than ${e.limit} deep (at ${e.path})`
+  }
+}

@@ -5,10 +5,14 @@
  */
 import * as E from "fp-ts/lib/Either.js"
 import { dataset, renderMnistError } from "@fnn/mnist"
+import { installFastKernels } from "@fnn/tensor/fast"
 import type { Dataset } from "@fnn/mnist"
 import { fetchIdx, renderFetchIdxError } from "./fetch-idx.ts"
 import type { TrainReport, TrainRequest } from "./protocol.ts"
 import { trainInBrowser } from "./training.ts"
+
+// a worker may compile WebAssembly synchronously; falls back to JavaScript kernels if it cannot
+installFastKernels()
 
 const scope = self as unknown as DedicatedWorkerGlobalScope
 

@@ -41,8 +41,15 @@ export const s32 = (v: number): number[] => {
   }
 }
 
-const utf8 = (s: string): number[] => [...new TextEncoder().encode(s)]
-const name = (s: string): number[] => [...u32(utf8(s).length), ...utf8(s)]
+/** A name (export or import); only ASCII names are needed here. */
+const name = (s: string): number[] => {
+  const bytes = [...s].map((ch) => {
+    const c = ch.charCodeAt(0)
+    if (c > 0x7f) throw new Error(`non-ASCII name ${JSON.stringify(s)}`)
+    return c
+  })
+  return [...u32(bytes.length), ...bytes]
+}
 const vec = (items: ReadonlyArray<Code>): number[] => [...u32(items.length), ...items.flat()]
 
 /** Concatenates pieces of code. */
@@ -81,7 +88,11 @@ export const select = (a: Code, b: Code, cond: Code): Code => [...a, ...b, ...co
 export const imin = (a: Code, b: Code): Code => select(a, b, ilt(a, b))
 
 /** `call f(args…)`. */
-export const call = (f: number, ...args: ReadonlyArray<Code>): Code => [...args.flat(), 0x10, ...u32(f)]
+export const call = (f: number, ...args: ReadonlyArray<Code>): Code => [
+  ...args.flat(),
+  0x10,
+  ...u32(f),
+]
 
 /** `x += d` for an i32 local. */
 export const inc = (x: number, d: Code): Code => set(x, iadd(get(x), d))
@@ -107,7 +118,11 @@ export const f64store = (addr: Code, value: Code, offset = 0): Code => [
 const simd = (op: number): number[] => [0xfd, ...u32(op)]
 
 /** 128-bit loads and stores; `load32Splat`/`load64Splat` fill every lane with one element. */
-export const vload = (addr: Code, offset = 0): Code => [...addr, ...simd(0x00), ...memarg(4, offset)]
+export const vload = (addr: Code, offset = 0): Code => [
+  ...addr,
+  ...simd(0x00),
+  ...memarg(4, offset),
+]
 export const vstore = (addr: Code, value: Code, offset = 0): Code => [
   ...addr,
   ...value,
@@ -124,6 +139,14 @@ export const load64Splat = (addr: Code, offset = 0): Code => [
   ...simd(0x0a),
   ...memarg(3, offset),
 ]
+/** `i8x16.shuffle` by 32-bit lanes: lane i of the result is lane `lanes[i]` of `a ++ b` (0–7). */
+export const shuffle32 = (a: Code, b: Code, lanes: ReadonlyArray<number>): Code => [
+  ...a,
+  ...b,
+  ...simd(0x0d),
+  ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]),
+]
+
 /** The all-zero vector. */
 export const vzero: Code = [...simd(0x0c), ...new Array<number>(16).fill(0)]
 
@@ -160,10 +183,7 @@ export const brIf = (depth: number, cond: Code): Code => [...cond, 0x0d, ...u32(
  * Inside `body`, depth 0 is the loop and depth 1 the block around it.
  */
 export const forRange = (x: number, from: Code, to: Code, step: Code, body: Code): Code =>
-  seq(
-    set(x, from),
-    block(loop(brIf(1, ige(get(x), to)), body, inc(x, step), br(0))),
-  )
+  seq(set(x, from), block(loop(brIf(1, ige(get(x), to)), body, inc(x, step), br(0))))
 
 // ---------------------------------------------------------------------------------------------
 // functions and modules
@@ -186,8 +206,14 @@ export class Func {
 
   /** The function's body entry for the code section. */
   encode(body: Code): number[] {
-    const groups: Code[] = this.locals.map((t) => [1, valType[t]])
-    const bytes = [...vec(groups), ...body, 0x0b]
+    // runs of one type share a declaration
+    const groups: number[][] = []
+    for (const t of this.locals) {
+      const last = groups[groups.length - 1]
+      if (last !== undefined && last[1] === valType[t]) last[0]! += 1
+      else groups.push([1, valType[t]])
+    }
+    const bytes = [...vec(groups.map(([count, t]) => [...u32(count!), t!])), ...body, 0x0b]
     return [...u32(bytes.length), ...bytes]
   }
 }

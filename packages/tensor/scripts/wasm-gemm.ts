@@ -2,15 +2,19 @@
  * Generates the GEMM module: GotoBLAS-style packing and a register-blocked SIMD micro-kernel.
  *
  * Layout in linear memory (all addresses and strides in bytes):
- * - packed B: for each k-block of KC rows, `nPad / NR` panels of `kcPad × NR` elements
- *   (`kcPad` is the block's depth rounded up to the unroll factor, padding is zero);
- * - packed A: for one MC×KC block, `ceil(mc / MR)` panels of `kcPad × MR` elements;
+ * - packed B: for each k-block (depth `kb`, chosen per product, at most KC), `nPad / NR` panels
+ *   of `kcPad × NR` elements (`kcPad` is the block's depth rounded up to the unroll factor,
+ *   padding is zero);
+ * - packed A: for one block of at most MC rows, `ceil(mc / MR)` panels of `kcPad × MR` elements;
  * - C: `mPad × nPad` row-major (`ldc = nPad · E`), whole tiles written, the caller copies out
  *   the `m × n` part.
  *
  * The micro-kernel keeps an MR×NR tile of C in `MR · NR / lanes` v128 locals; each step of k
  * loads NR/lanes vectors of B, splats MR elements of A and does one multiply and one add per
- * accumulator (no fused multiply-add in baseline WebAssembly SIMD).
+ * accumulator (no fused multiply-add in baseline WebAssembly SIMD). V8 on x86-64 keeps 15
+ * vector registers for wasm and issues all of a loop body's loads first, so the live values are
+ * the accumulators, the B vectors, the MR splats and one product: 8 + 2 + 4 + 1 for 4×8 f32.
+ * Unrolling k by hand would make more loads live at once and spill; V8 unrolls the loop itself.
  * @module
  */
 import type { Code } from "./wasm-encoder.ts"
@@ -40,6 +44,7 @@ import {
   igt,
   ilt,
   imin,
+  ine,
   imul,
   inc,
   isub,
@@ -48,6 +53,7 @@ import {
   loop,
   seq,
   set,
+  shuffle32,
   vload,
   vstore,
   vzero,
@@ -64,7 +70,10 @@ export interface GemmConfig {
   readonly unroll: number
   /** Rows of A packed at a time (a multiple of `mr`). */
   readonly mc: number
-  /** Depth of a k-block (a multiple of `unroll`). */
+  /**
+   * Deepest k-block (a multiple of `unroll`): the caller picks the depth of each product's
+   * blocks up to this, splitting k evenly, and gives each thread `mc · kc` elements to pack A.
+   */
   readonly kc: number
 }
 
@@ -115,6 +124,21 @@ const roundUp = (x: Code, u: number): Code =>
       ? iand(iadd(x, i32(u - 1)), i32(-u))
       : imul(idivu(iadd(x, i32(u - 1)), i32(u)), i32(u))
 
+/** The four columns of a 4×4 block of f32 rows `r0…r3` (two rounds of interleaving). */
+const transpose4 = (rows: ReadonlyArray<Code>): Code[] => {
+  const [r0, r1, r2, r3] = rows as [Code, Code, Code, Code]
+  const lo = [0, 4, 1, 5]
+  const hi = [2, 6, 3, 7]
+  return [
+    [lo, [0, 1, 4, 5]],
+    [lo, [2, 3, 6, 7]],
+    [hi, [0, 1, 4, 5]],
+    [hi, [2, 3, 6, 7]],
+  ].map(([first, second]) =>
+    shuffle32(shuffle32(r0, r1, first!), shuffle32(r2, r3, first!), second!),
+  )
+}
+
 /**
  * `packA(src, rs, cs, m, kc, dst)`: rows [0, m) × columns [0, kc) of A (element (i, p) at
  * `src + i·rs + p·cs`) into panels of MR rows, each `kcPad × MR`, zero-padded.
@@ -128,12 +152,44 @@ const packA = (c: GemmConfig, o: Ops): { func: Func; body: Code } => {
   const addr = f.local("i32")
   const kcPad = f.local("i32")
   const E = o.size
+  const step = seq(inc(addr, get(cs)), inc(dst, i32(c.mr * E)))
   const element = (r: number, guarded: boolean): Code => {
     const value = o.load(iadd(get(addr), imul(get(rs), i32(r))))
     return o.store(get(dst), guarded ? ifValue(ilt(i32(r), get(rows)), value, o) : value, r * E)
   }
-  // a contiguous run of MR elements (A read transposed) is one or more vector copies
-  const vectorRun = c.mr * E === 16 || c.mr * E === 32
+  const scalarLoop = (guarded: boolean): Code =>
+    forRange(p, get(p), get(kc), i32(1), seq(...range(c.mr).map((r) => element(r, guarded)), step))
+  // A read transposed: the MR elements of one column are adjacent, copied as vectors
+  const copyLoop = forRange(
+    p,
+    get(p),
+    get(kc),
+    i32(1),
+    seq(
+      ...range((c.mr * E) / 16).map((v) => vstore(get(dst), vload(get(addr), v * 16), v * 16)),
+      step,
+    ),
+  )
+  // A row-major (f32, MR = 4): 4×4 blocks loaded by rows, transposed in registers
+  const blockLoop = forRange(
+    p,
+    get(p),
+    isub(get(kc), i32(3)),
+    i32(4),
+    seq(
+      ...transpose4(range(4).map((r) => vload(iadd(get(addr), imul(get(rs), i32(r)))))).map(
+        (column, j) => vstore(get(dst), column, j * 16),
+      ),
+      inc(addr, i32(16)),
+      inc(dst, i32(64)),
+    ),
+  )
+  const vectorColumns = c.mr * E === 16 || c.mr * E === 32
+  const fullPanel = seq(
+    vectorColumns ? ifElse(ieq(get(rs), i32(E)), copyLoop) : [],
+    c.type === "f32" && c.mr === 4 ? ifElse(ieq(get(cs), i32(E)), blockLoop) : [],
+    scalarLoop(false),
+  )
   const body = seq(
     set(kcPad, roundUp(get(kc), c.unroll)),
     forRange(
@@ -144,36 +200,15 @@ const packA = (c: GemmConfig, o: Ops): { func: Func; body: Code } => {
       seq(
         set(rows, imin(i32(c.mr), isub(get(m), get(ip)))),
         set(addr, iadd(get(src), imul(get(ip), get(rs)))),
+        set(p, i32(0)),
+        ifElse(ieq(get(rows), i32(c.mr)), fullPanel, scalarLoop(true)),
+        // each loop above leaves p = kc; the rest up to kcPad is zeros
         forRange(
           p,
-          i32(0),
-          get(kc),
-          i32(1),
-          seq(
-            ifElse(
-              ieq(get(rows), i32(c.mr)),
-              vectorRun
-                ? ifElse(
-                    ieq(get(rs), i32(E)),
-                    seq(...range((c.mr * E) / 16).map((v) => vstore(get(dst), vload(get(addr), v * 16), v * 16))),
-                    seq(...range(c.mr).map((r) => element(r, false))),
-                  )
-                : seq(...range(c.mr).map((r) => element(r, false))),
-              seq(...range(c.mr).map((r) => element(r, true))),
-            ),
-            inc(addr, get(cs)),
-            inc(dst, i32(c.mr * E)),
-          ),
-        ),
-        forRange(
-          p,
-          get(kc),
+          get(p),
           get(kcPad),
           i32(1),
-          seq(
-            ...range(c.mr).map((r) => o.store(get(dst), o.zero, r * E)),
-            inc(dst, i32(c.mr * E)),
-          ),
+          seq(...range(c.mr).map((r) => o.store(get(dst), o.zero, r * E)), inc(dst, i32(c.mr * E))),
         ),
       ),
     ),
@@ -187,24 +222,35 @@ const ifValue = (cond: Code, value: Code, o: Ops): Code => {
   return [...cond, 0x04, t, ...value, 0x05, ...o.zero, 0x0b]
 }
 
+/** A function of `count` i32 parameters, and their indices. */
+const i32Func = (name: string, count: number): { f: Func; params: number[] } => ({
+  f: new Func(
+    name,
+    range(count).map(() => "i32" as const),
+  ),
+  params: range(count),
+})
+
 /**
- * `packB(src, rs, cs, n, k, nPad, dst, j0, j1)`: for every k-block, the column panels starting at
- * j0, j0+NR, … < j1 of B (element (p, j) at `src + p·rs + j·cs`), each `kcPad × NR`, written
- * where the blocked layout puts them, zero-padded.
+ * `packB(src, rs, cs, n, k, nPad, dst, j0, j1, kb)`: for every k-block of depth `kb` (a multiple
+ * of the unroll; the last block may be shallower), the column panels starting at j0, j0+NR, … < j1
+ * of B (element (p, j) at `src + p·rs + j·cs`), each `kcPad × NR`, written where the blocked
+ * layout puts them, zero-padded.
  */
 const packB = (c: GemmConfig, o: Ops): { func: Func; body: Code } => {
-  const f = new Func(`packB_${c.type}`, [
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-  ])
-  const [src, rs, cs, n, k, nPad, dst, j0, j1] = [0, 1, 2, 3, 4, 5, 6, 7, 8]
+  const { f, params } = i32Func(`packB_${c.type}`, 10)
+  const [src, rs, cs, n, k, nPad, dst, j0, j1, kb] = params as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]
   const pc = f.local("i32")
   const kc = f.local("i32")
   const kcPad = f.local("i32")
@@ -223,9 +269,9 @@ const packB = (c: GemmConfig, o: Ops): { func: Func; body: Code } => {
     pc,
     i32(0),
     get(k),
-    i32(c.kc),
+    get(kb),
     seq(
-      set(kc, imin(i32(c.kc), isub(get(k), get(pc)))),
+      set(kc, imin(get(kb), isub(get(k), get(pc)))),
       set(kcPad, roundUp(get(kc), c.unroll)),
       forRange(
         jp,
@@ -237,10 +283,7 @@ const packB = (c: GemmConfig, o: Ops): { func: Func; body: Code } => {
           // dst + pc·nPad·E + jp·kcPad·E
           set(
             out,
-            iadd(
-              get(dst),
-              imul(i32(E), iadd(imul(get(pc), get(nPad)), imul(get(jp), get(kcPad)))),
-            ),
+            iadd(get(dst), imul(i32(E), iadd(imul(get(pc), get(nPad)), imul(get(jp), get(kcPad))))),
           ),
           set(addr, iadd(get(src), iadd(imul(get(pc), get(rs)), imul(get(jp), get(cs))))),
           forRange(
@@ -301,7 +344,7 @@ const microKernel = (
   const av = f.local("v128")
   const a = f.local("i32")
   const b = f.local("i32")
-  const left = f.local("i32")
+  const aEnd = f.local("i32")
   const row = f.local("i32")
   const step = (u: number): Code =>
     seq(
@@ -317,13 +360,13 @@ const microKernel = (
     ...acc.flat().map((x) => set(x, vzero)),
     set(a, get(v.ap)),
     set(b, get(v.bp)),
-    set(left, get(v.kcPad)),
+    set(aEnd, iadd(get(v.ap), imul(get(v.kcPad), i32(c.mr * E)))),
     loop(
       ...range(c.unroll).map(step),
       inc(a, i32(c.unroll * c.mr * E)),
       inc(b, i32(c.unroll * c.nr * E)),
-      set(left, isub(get(left), i32(c.unroll))),
-      brIf(0, igt(get(left), i32(0))),
+      // one compare of a pointer ends the loop: no separate counter to update
+      brIf(0, ine(get(a), get(aEnd))),
     ),
     set(row, get(v.ct)),
     ifElse(
@@ -348,14 +391,27 @@ const microKernel = (
 }
 
 /**
- * `gemm(A, ars, acs, Bp, C, k, nPad, i0, i1, j0, j1, Ap)`: rows [i0, i1) × columns [j0, j1) of
- * C = A · B, with B already packed at `Bp` and `Ap` as this caller's packing space for A.
- * `i0`, `j0`, `j1` are multiples of MR, NR, NR; `i1` is a multiple of MR or equals m.
+ * `gemm(A, ars, acs, Bp, C, k, nPad, i0, i1, j0, j1, kb, Ap)`: rows [i0, i1) × columns [j0, j1)
+ * of C = A · B, with B already packed at `Bp` in k-blocks of depth `kb`, and `Ap` as this
+ * caller's packing space for A (MC × kb elements). `i0`, `j0`, `j1` are multiples of MR, NR, NR;
+ * `i1` is a multiple of MR or equals m.
  */
 const gemm = (c: GemmConfig, o: Ops, packAIndex: number): { func: Func; body: Code } => {
-  const f = new Func(`gemm_${c.type}`, range(12).map(() => "i32" as const))
-  const [A, ars, acs, Bp, C, k, nPad, i0, i1, j0, j1, Ap] = range(12) as [
-    number, number, number, number, number, number, number, number, number, number, number, number,
+  const { f, params } = i32Func(`gemm_${c.type}`, 13)
+  const [A, ars, acs, Bp, C, k, nPad, i0, i1, j0, j1, kb, Ap] = params as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
   ]
   const E = o.size
   const ic = f.local("i32")
@@ -390,9 +446,9 @@ const gemm = (c: GemmConfig, o: Ops, packAIndex: number): { func: Func; body: Co
           pc,
           i32(0),
           get(k),
-          i32(c.kc),
+          get(kb),
           seq(
-            set(kc, imin(i32(c.kc), isub(get(k), get(pc)))),
+            set(kc, imin(get(kb), isub(get(k), get(pc)))),
             set(kcPad, roundUp(get(kc), c.unroll)),
             call(
               packAIndex,

@@ -137,11 +137,13 @@ export const relu = (x: TensorLike): Tensor => {
 
 /**
  * `log(1 + eˣ)`, computed as `max(x, 0) + log1p(e^-|x|)` so it is finite for any finite `x`.
+ * Both pieces switch on the same side of 0, so the derivative there is σ(0) = ½.
  * @example T.softplus(T.tensor([0])) // [0.693…]
  */
 export const softplus = (x: TensorLike): Tensor => {
   const t = asTensor("softplus", "x", x)
-  return add(relu(t), log1p(exp(neg(abs(t)))))
+  const positive = greater(t, 0)
+  return add(where(positive, t, 0), log1p(exp(where(positive, neg(t), t))))
 }
 
 /**

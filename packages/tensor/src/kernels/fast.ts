@@ -1,0 +1,162 @@
+/**
+ * `@fnn/tensor/fast`: installs the fast kernels — matrix products in WebAssembly SIMD (float32
+ * and float64) on the calling thread and, in Node ≥ 20.16, on worker threads that share its
+ * memory. Every other primitive, and every product the fast path declines (int32, empty, too big
+ * for its memory), keeps the reference kernel. Nothing happens on import: a program opts in once,
+ * at startup. Browser-safe: worker threads are looked up at run time, never imported.
+ *
+ * Results equal the reference kernels' up to float rounding: the fast float32 path sums in
+ * float32 (the reference sums in float64 and rounds once), so elements can differ by about
+ * `k · 2⁻²⁴ · Σ|aᵢ||bᵢ|` (plus `k · 2⁻¹⁴⁹` where products underflow). They do not depend on the
+ * number of threads: each element is summed in the same order either way.
+ * @module
+ */
+import { useKernels } from "../dispatch.ts"
+import type { WasmModule } from "./wasm/api.ts"
+import { availableParallelism, nodeWorkerThreads, wasmApi } from "./wasm/api.ts"
+import { decodeBase64 } from "./wasm/base64.ts"
+import type { GemmEngine } from "./wasm/engine.ts"
+import { createEngine } from "./wasm/engine.ts"
+import { f32Module, f32ModuleShared, f64Module, f64ModuleShared } from "./wasm/gemm.generated.ts"
+import { wasmMatmul } from "./wasm/matmul.ts"
+
+/** What `installFastKernels` put in place. */
+export interface FastKernels {
+  /** Which implementation float matrix products use. */
+  readonly matmul: "wasm-simd" | "js"
+  /** Threads that may share a large product, the caller included (1: no workers). */
+  readonly threads: number
+}
+
+/** Choices for `installFastKernels`; the defaults suit most programs. */
+export interface FastKernelOptions {
+  /**
+   * Threads for large products, the caller included. `"auto"` (the default) is one per core, up
+   * to 8, in Node ≥ 20.16, and 1 elsewhere (browsers never get workers from here).
+   */
+  readonly threads?: number | "auto"
+  /** Products (per batch item) with fewer multiply-adds run in JavaScript (default: none). */
+  readonly minMacs?: number
+  /** Products with fewer multiply-adds (default 2²²) do not wake the workers. */
+  readonly threadMinMacs?: number
+}
+
+/**
+ * Defaults measured on x86-64 (Node 20, 2 cores): WebAssembly wins from the smallest products
+ * (4×4·4×4 takes ~0.4 µs against ~2 µs in JavaScript), and a second thread from a few million
+ * multiply-adds (128×784·784×128: ~1.3× faster; 128×128·128×128 barely pays for waking a worker).
+ * When other programs keep the cores busy, workers start late and a product waits for them;
+ * after two such products in a row the next 16 large ones run on the calling thread alone.
+ */
+export const fastKernelDefaults = { minMacs: 0, threadMinMacs: 1 << 22, coolDown: 16 } as const
+
+let installed: { readonly engine: GemmEngine; readonly restore: () => void } | undefined
+
+const threadCount = (threads: FastKernelOptions["threads"]): number => {
+  if (threads === undefined || threads === "auto")
+    return nodeWorkerThreads() === undefined ? 1 : Math.min(8, availableParallelism())
+  return Number.isFinite(threads) ? Math.max(1, Math.min(64, Math.floor(threads))) : 1
+}
+
+const sharedWanted = (threads: number): boolean =>
+  threads > 1 && nodeWorkerThreads() !== undefined && typeof SharedArrayBuffer === "function"
+
+const install = (
+  options: FastKernelOptions,
+  compiled?: { readonly f32: WasmModule; readonly f64: WasmModule; readonly shared: boolean },
+): FastKernels => {
+  uninstallFastKernels()
+  const api = wasmApi()
+  const threads = threadCount(options.threads)
+  const engine =
+    api === undefined
+      ? undefined
+      : createEngine(
+          api,
+          {
+            threads,
+            threadMinMacs: options.threadMinMacs ?? fastKernelDefaults.threadMinMacs,
+            coolDown: fastKernelDefaults.coolDown,
+          },
+          compiled,
+        )
+  if (engine === undefined) return { matmul: "js", threads: 1 }
+  const restore = useKernels({
+    matmul: wasmMatmul(engine, { minMacs: options.minMacs ?? fastKernelDefaults.minMacs }),
+  })
+  installed = { engine, restore }
+  return { matmul: "wasm-simd", threads: engine.threads }
+}
+
+/**
+ * Replaces the matmul kernel with the WebAssembly SIMD one (and starts worker threads in Node).
+ * Synchronous; call it once at startup. Falls back to the JavaScript kernels, and says so, where
+ * WebAssembly SIMD is missing or synchronous compilation is refused (use
+ * `installFastKernelsAsync` there). Calling it again replaces the previous installation.
+ * @example
+ * import { installFastKernels } from "@fnn/tensor/fast"
+ * const fast = installFastKernels() // { matmul: "wasm-simd", threads: 2 } on a 2-core machine
+ */
+export const installFastKernels = (options: FastKernelOptions = {}): FastKernels => install(options)
+
+/**
+ * As `installFastKernels`, compiling the modules asynchronously first: for browsers' main
+ * threads, which refuse to compile large modules synchronously.
+ * @example
+ * import { installFastKernelsAsync } from "@fnn/tensor/fast"
+ * const fast = await installFastKernelsAsync()
+ */
+export const installFastKernelsAsync = async (
+  options: FastKernelOptions = {},
+): Promise<FastKernels> => {
+  const api = wasmApi()
+  if (api === undefined) return install(options)
+  const shared = sharedWanted(threadCount(options.threads))
+  try {
+    const [f32, f64] = await Promise.all([
+      api.compile(decodeBase64(shared ? f32ModuleShared : f32Module)),
+      api.compile(decodeBase64(shared ? f64ModuleShared : f64Module)),
+    ])
+    return install(options, { f32, f64, shared })
+  } catch {
+    uninstallFastKernels()
+    return { matmul: "js", threads: 1 }
+  }
+}
+
+/** Puts the reference kernels back and stops any worker threads. */
+export const uninstallFastKernels = (): void => {
+  if (installed === undefined) return
+  installed.restore()
+  installed.engine.dispose()
+  installed = undefined
+}
+
+type SetTimeout = (callback: () => void, ms: number) => unknown
+
+const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = (globalThis as { readonly setTimeout?: SetTimeout }).setTimeout
+    if (timer === undefined) resolve()
+    else timer(resolve, ms)
+  })
+
+/**
+ * Resolves once the worker threads of the current installation are running (they start in the
+ * background; until then large products run on the calling thread), or after `timeoutMs`. Gives
+ * the number of threads ready, the caller included.
+ * @example
+ * import { installFastKernels, fastKernelsReady } from "@fnn/tensor/fast"
+ * installFastKernels()
+ * await fastKernelsReady() // e.g. 2
+ */
+export const fastKernelsReady = async (timeoutMs = 5000): Promise<number> => {
+  const start = Date.now()
+  for (;;) {
+    const engine = installed?.engine
+    if (engine === undefined) return 1
+    const ready = engine.threadsReady()
+    if (ready >= engine.threads || Date.now() - start >= timeoutMs) return ready
+    await sleep(5)
+  }
+}

@@ -1,0 +1,84 @@
+import fc from "fast-check"
+import { afterEach, describe, expect, it } from "vitest"
+import { currentKernels } from "../src/dispatch.ts"
+import {
+  fastKernelsReady,
+  installFastKernels,
+  installFastKernelsAsync,
+  uninstallFastKernels,
+} from "../src/kernels/fast.ts"
+import { referenceKernels } from "../src/kernels/index.ts"
+import * as T from "../src/index.ts"
+import { dyadicArb, expectLikeReference, matmulCaseArb } from "./wasm-support.ts"
+
+afterEach(() => {
+  uninstallFastKernels()
+  expect(currentKernels()).toBe(referenceKernels)
+})
+
+/** Runs `body` with `globalThis.WebAssembly` hidden. */
+const withoutWebAssembly = <A>(body: () => A): A => {
+  const g = globalThis as { WebAssembly?: unknown }
+  const saved = g.WebAssembly
+  g.WebAssembly = undefined
+  try {
+    return body()
+  } finally {
+    g.WebAssembly = saved
+  }
+}
+
+describe("installFastKernels", () => {
+  it("replaces matmul only, and T.matmul then agrees with the reference kernel", () => {
+    const info = installFastKernels({ threads: 1, minMacs: 0 })
+    expect(info).toEqual({ matmul: "wasm-simd", threads: 1 })
+    const kernels = currentKernels()
+    expect(kernels.matmul).not.toBe(referenceKernels.matmul)
+    for (const p of Object.keys(referenceKernels) as Array<keyof typeof referenceKernels>)
+      if (p !== "matmul") expect(kernels[p]).toBe(referenceKernels[p])
+    fc.assert(
+      fc.property(matmulCaseArb("float32", dyadicArb), (c) =>
+        expectLikeReference(currentKernels().matmul, c, true),
+      ),
+      { numRuns: 30 },
+    )
+    const a = T.tensor([
+      [1, 2],
+      [3, 4],
+    ])
+    expect(T.toArray(T.matmul(a, a))).toEqual([
+      [7, 10],
+      [15, 22],
+    ])
+  })
+
+  it("falls back to the JavaScript kernels, silently and correctly, without WebAssembly", () => {
+    const info = withoutWebAssembly(() => installFastKernels())
+    expect(info).toEqual({ matmul: "js", threads: 1 })
+    expect(currentKernels()).toBe(referenceKernels)
+  })
+
+  it("replaces an earlier installation rather than stacking on it", () => {
+    installFastKernels({ threads: 1 })
+    installFastKernels({ threads: 1 })
+    uninstallFastKernels()
+    expect(currentKernels()).toBe(referenceKernels)
+  })
+
+  it("starts worker threads in Node and reports them once they run", async () => {
+    const info = installFastKernels({ threads: 2 })
+    expect(info).toEqual({ matmul: "wasm-simd", threads: 2 })
+    expect(await fastKernelsReady()).toBe(2)
+  })
+
+  it("has an asynchronous form for runtimes that refuse synchronous compilation", async () => {
+    const info = await installFastKernelsAsync({ threads: 1, minMacs: 0 })
+    expect(info).toEqual({ matmul: "wasm-simd", threads: 1 })
+    const a = T.reshape(T.arange(12), [3, 4])
+    expect(T.toArray(T.matmul(a, T.transpose(a)))).toEqual([
+      [14, 38, 62],
+      [38, 126, 214],
+      [62, 214, 366],
+    ])
+  })
+})

@@ -7,7 +7,7 @@ import * as E from "fp-ts/lib/Either.js"
 import { Tensor, TensorError, random } from "@fnn/tensor"
 import type { Key } from "@fnn/tensor"
 import type { IdxArray } from "./idx.ts"
-import type { MnistError } from "./errors.ts"
+import type { MnistError, WrongShape } from "./errors.ts"
 
 // -------------------------------------------------------------------------------------------------
 // model
@@ -38,6 +38,22 @@ export const normalise = (pixels: Uint8Array): Float32Array => {
   return out
 }
 
+/** Whether `x` holds unsigned bytes in `rank` dimensions, as MNIST images (3) and labels (1) do. */
+const isUbyteOfRank = (
+  x: IdxArray,
+  rank: number,
+): x is Extract<IdxArray, { readonly dtype: "ubyte" }> =>
+  x.dtype === "ubyte" && x.shape.length === rank
+
+/** The error for an images or labels array that fails `isUbyteOfRank`. */
+const wrongShape = (role: WrongShape["role"], x: IdxArray, expected: string): WrongShape => ({
+  _tag: "WrongShape",
+  role,
+  expected,
+  dtype: x.dtype,
+  shape: x.shape,
+})
+
 const checkLimit = (op: string, n: number): void => {
   if (!Number.isInteger(n) || n < 0)
     throw new TensorError(op, `limit must be a non-negative integer, got ${n}`)
@@ -59,22 +75,9 @@ export const dataset = (
   labels: IdxArray,
   options: { readonly limit?: number } = {},
 ): E.Either<MnistError, Dataset> => {
-  if (images.dtype !== "ubyte" || images.shape.length !== 3)
-    return E.left({
-      _tag: "WrongShape",
-      role: "images",
-      expected: "ubyte [n, rows, cols]",
-      dtype: images.dtype,
-      shape: images.shape,
-    })
-  if (labels.dtype !== "ubyte" || labels.shape.length !== 1)
-    return E.left({
-      _tag: "WrongShape",
-      role: "labels",
-      expected: "ubyte [n]",
-      dtype: labels.dtype,
-      shape: labels.shape,
-    })
+  if (!isUbyteOfRank(images, 3))
+    return E.left(wrongShape("images", images, "ubyte [n, rows, cols]"))
+  if (!isUbyteOfRank(labels, 1)) return E.left(wrongShape("labels", labels, "ubyte [n]"))
   const [total, rows, cols] = images.shape as [number, number, number]
   const totalLabels = labels.shape[0]!
   if (total !== totalLabels)

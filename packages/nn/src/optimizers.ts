@@ -21,6 +21,7 @@ import type { Tensor } from "@fnn/tensor"
 import type { Params } from "./layers.ts"
 import type { LearningRate } from "./schedules.ts"
 import { asSchedule } from "./schedules.ts"
+import { checkNumber } from "./checks.ts"
 import { leavesOf, mapParams, zipParams } from "./pytree.ts"
 
 // -------------------------------------------------------------------------------------------
@@ -74,17 +75,6 @@ const map = mapParams
 const zip = zipParams
 
 const zerosLike = (params: Params): Params => map(params, (p) => T.zerosLike(p))
-
-const checkRate = (
-  op: string,
-  name: string,
-  x: number,
-  ok: (x: number) => boolean,
-  what: string,
-): void => {
-  if (typeof x !== "number" || !Number.isFinite(x) || !ok(x))
-    throw new T.TensorError(op, `${name} must be ${what}, got ${String(x)}`)
-}
 
 const empty: EmptyState = Object.freeze({})
 
@@ -151,7 +141,7 @@ export const chain = <const Ts extends ReadonlyArray<GradientTransformation>>(
  * const descend = nn.scale(-0.1) // plain gradient descent with rate 0.1
  */
 export const scale = (factor: number): GradientTransformation<EmptyState> => {
-  checkRate("scale", "factor", factor, () => true, "a finite number")
+  checkNumber("scale", "factor", factor, () => true, "a finite number")
   return transformation(
     () => empty,
     (updates, state) => [map(updates, (u) => T.mul(u, factor)), state],
@@ -193,7 +183,7 @@ export const trace = (
 ): GradientTransformation<TraceState> => {
   const decay = options.decay ?? 0.9
   const nesterov = options.nesterov ?? false
-  checkRate("trace", "decay", decay, (x) => x >= 0, "a finite number ≥ 0")
+  checkNumber("trace", "decay", decay, (x) => x >= 0, "a finite number ≥ 0")
   return transformation(
     (params) => ({ trace: zerosLike(params) }),
     (updates, state) => {
@@ -230,9 +220,9 @@ export const scaleByAdam = (options: AdamOptions = {}): GradientTransformation<A
   const b1 = options.b1 ?? 0.9
   const b2 = options.b2 ?? 0.999
   const eps = options.eps ?? 1e-8
-  checkRate("adam", "b1", b1, (x) => x >= 0 && x < 1, "a number in [0, 1)")
-  checkRate("adam", "b2", b2, (x) => x >= 0 && x < 1, "a number in [0, 1)")
-  checkRate("adam", "eps", eps, (x) => x >= 0, "a finite number ≥ 0")
+  checkNumber("adam", "b1", b1, (x) => x >= 0 && x < 1, "a number in [0, 1)")
+  checkNumber("adam", "b2", b2, (x) => x >= 0 && x < 1, "a number in [0, 1)")
+  checkNumber("adam", "eps", eps, (x) => x >= 0, "a finite number ≥ 0")
   return transformation(
     (params) => ({ count: 0, mu: zerosLike(params), nu: zerosLike(params) }),
     (updates, { count, mu, nu }) => {
@@ -259,7 +249,7 @@ export const scaleByAdam = (options: AdamOptions = {}): GradientTransformation<A
  * const opt = nn.chain(nn.weightDecay(1e-4), nn.momentum(0.1, { beta: 0.9 }))
  */
 export const weightDecay = (rate: number): GradientTransformation<EmptyState> => {
-  checkRate("weightDecay", "rate", rate, (x) => x >= 0, "a finite number ≥ 0")
+  checkNumber("weightDecay", "rate", rate, (x) => x >= 0, "a finite number ≥ 0")
   return transformation(
     () => empty,
     (updates, state, params) => {
@@ -279,7 +269,7 @@ export const weightDecay = (rate: number): GradientTransformation<EmptyState> =>
  * const opt = nn.chain(nn.clipByGlobalNorm(1), nn.adam(1e-3))
  */
 export const clipByGlobalNorm = (maxNorm: number): GradientTransformation<EmptyState> => {
-  checkRate("clipByGlobalNorm", "maxNorm", maxNorm, (x) => x > 0, "a finite number > 0")
+  checkNumber("clipByGlobalNorm", "maxNorm", maxNorm, (x) => x > 0, "a finite number > 0")
   return transformation(
     () => empty,
     (updates, state) => {

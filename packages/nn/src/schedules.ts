@@ -4,23 +4,13 @@
  * @module
  */
 import { TensorError } from "@fnn/tensor"
+import { checkNumber } from "./checks.ts"
 
 /** A learning rate as a function of the update count (0-based). */
 export type Schedule = (step: number) => number
 
 /** A fixed learning rate or a schedule. */
 export type LearningRate = number | Schedule
-
-const checkNumber = (
-  op: string,
-  name: string,
-  x: number,
-  ok: (x: number) => boolean,
-  what: string,
-): void => {
-  if (typeof x !== "number" || !Number.isFinite(x) || !ok(x))
-    throw new TensorError(op, `${name} must be ${what}, got ${String(x)}`)
-}
 
 const nonNegative = (x: number): boolean => x >= 0
 const positive = (x: number): boolean => x > 0

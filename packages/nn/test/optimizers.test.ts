@@ -31,6 +31,28 @@ const run = (
   return { params: p, updates }
 }
 
+/**
+ * Adam's bias-corrected direction `m̂/(√v̂ + eps)` after each of the gradients `gs` (leaves shaped
+ * like `like`): `m ← b1·m + (1 − b1)·g`, `v ← b2·v + (1 − b2)·g²`, `m̂ = m/(1 − b1ᵗ)`,
+ * `v̂ = v/(1 − b2ᵗ)`. The moments do not depend on the parameters, so Adam and AdamW share them.
+ */
+const adamDirections = (
+  like: Leaves,
+  gs: ReadonlyArray<Leaves>,
+  b1: number,
+  b2: number,
+  eps: number,
+): Leaves[] => {
+  let m = mapL(like, () => 0)
+  let v = mapL(like, () => 0)
+  return gs.map((g, k) => {
+    const t = k + 1
+    m = mapL(m, (x, i, j) => b1 * x + (1 - b1) * g[i]![j]!)
+    v = mapL(v, (x, i, j) => b2 * x + (1 - b2) * g[i]![j]! ** 2)
+    return mapL(m, (x, i, j) => x / (1 - b1 ** t) / (Math.sqrt(v[i]![j]! / (1 - b2 ** t)) + eps))
+  })
+}
+
 const arbLr = fc.double({ min: 1e-3, max: 1, noNaN: true })
 const numRuns = 40
 
@@ -81,18 +103,8 @@ describe("optimizer updates equal their formulas", () => {
           const eps = 1e-8
           const { params } = run(nn.adam(lr, { b1, b2, eps }), p!, gs)
           let P = leafValues(p!)
-          let m = mapL(P, () => 0)
-          let v = mapL(P, () => 0)
-          gs.map(leafValues).forEach((g, k) => {
-            const t = k + 1
-            m = mapL(m, (x, i, j) => b1 * x + (1 - b1) * g[i]![j]!)
-            v = mapL(v, (x, i, j) => b2 * x + (1 - b2) * g[i]![j]! ** 2)
-            P = mapL(P, (x, i, j) => {
-              const mHat = m[i]![j]! / (1 - b1 ** t)
-              const vHat = v[i]![j]! / (1 - b2 ** t)
-              return x - (lr * mHat) / (Math.sqrt(vHat) + eps)
-            })
-          })
+          for (const d of adamDirections(P, gs.map(leafValues), b1, b2, eps))
+            P = mapL(P, (x, i, j) => x - lr * d[i]![j]!)
           expect(allClose(leafValues(params), P, 1e-8, 1e-10)).toBe(true)
         },
       ),
@@ -110,17 +122,8 @@ describe("optimizer updates equal their formulas", () => {
           const [b1, b2, eps] = [0.9, 0.999, 1e-8]
           const { params } = run(nn.adamw(lr, { weightDecay: wd }), p!, gs)
           let P = leafValues(p!)
-          let m = mapL(P, () => 0)
-          let v = mapL(P, () => 0)
-          gs.map(leafValues).forEach((g, k) => {
-            const t = k + 1
-            m = mapL(m, (x, i, j) => b1 * x + (1 - b1) * g[i]![j]!)
-            v = mapL(v, (x, i, j) => b2 * x + (1 - b2) * g[i]![j]! ** 2)
-            P = mapL(P, (x, i, j) => {
-              const dir = m[i]![j]! / (1 - b1 ** t) / (Math.sqrt(v[i]![j]! / (1 - b2 ** t)) + eps)
-              return x - lr * (dir + wd * x)
-            })
-          })
+          for (const d of adamDirections(P, gs.map(leafValues), b1, b2, eps))
+            P = mapL(P, (x, i, j) => x - lr * (d[i]![j]! + wd * x))
           expect(allClose(leafValues(params), P, 1e-8, 1e-10)).toBe(true)
         },
       ),

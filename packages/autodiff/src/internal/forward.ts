@@ -6,10 +6,10 @@
  */
 import * as T from "@fnn/tensor"
 import type { Params, Primitive, Trace } from "@fnn/tensor/internal"
-import { bind, shapesEqual, Tracer } from "@fnn/tensor/internal"
+import { bind, shapesEqual } from "@fnn/tensor/internal"
 import type { JvpRule } from "./jvpRules.ts"
 import { jvpRules } from "./jvpRules.ts"
-import { checkLive, nextLevel } from "./trace.ts"
+import { checkLive, nextLevel, OwnedTracer } from "./trace.ts"
 
 /** One forward-mode transformation in progress. */
 export class JvpTrace implements Trace {
@@ -48,27 +48,14 @@ export class JvpTrace implements Trace {
 }
 
 /** A value inside `jvp`: its primal and its tangent (same shape and dtype). */
-export class JvpTracer extends Tracer {
-  readonly #owner: JvpTrace
-  readonly #primal: T.Tensor
+export class JvpTracer extends OwnedTracer<JvpTrace> {
   readonly #tangent: T.Tensor
 
   constructor(owner: JvpTrace, primal: T.Tensor, tangent: T.Tensor) {
-    super(primal)
-    this.#owner = owner
-    this.#primal = primal
+    super(owner, primal)
     this.#tangent = tangent
   }
 
-  get owner(): JvpTrace {
-    return this.#owner
-  }
-  override get trace(): Trace {
-    return this.#owner
-  }
-  get primal(): T.Tensor {
-    return this.#primal
-  }
   get tangent(): T.Tensor {
     return this.#tangent
   }

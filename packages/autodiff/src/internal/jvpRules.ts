@@ -7,6 +7,7 @@ import * as T from "@fnn/tensor"
 import type { Params, Primitive } from "@fnn/tensor/internal"
 import { bind } from "@fnn/tensor/internal"
 import type { Partial } from "./elementwise.ts"
+import { keptShape } from "./axes.ts"
 import { binaryPartials, unaryPartials } from "./elementwise.ts"
 
 /**
@@ -58,9 +59,6 @@ const bilinear =
       t[0] === undefined ? undefined : bind(prim, [t[0], x[1]!], params),
       t[1] === undefined ? undefined : bind(prim, [x[0]!, t[1]], params),
     )
-
-const keptShape = (shape: T.Shape, axes: ReadonlyArray<number>): number[] =>
-  shape.map((d, i) => (axes.includes(i) ? 1 : d))
 
 /** Every primitive's forward rule. */
 export const jvpRules: { readonly [P in Primitive]: JvpRule<P> } = {

@@ -11,10 +11,10 @@
  */
 import * as T from "@fnn/tensor"
 import type { Params, Primitive, Trace } from "@fnn/tensor/internal"
-import { bind, shapesEqual, Tracer } from "@fnn/tensor/internal"
+import { bind, shapesEqual } from "@fnn/tensor/internal"
 import type { Cotangents, VjpRule } from "./vjpRules.ts"
 import { vjpRules } from "./vjpRules.ts"
-import { checkLive, nextLevel } from "./trace.ts"
+import { checkLive, nextLevel, OwnedTracer } from "./trace.ts"
 
 /** The backward function of a `customVjp` node: output cotangents → input cotangents. */
 export type CustomBackward = (outputs: ReadonlyArray<T.Tensor | undefined>) => Cotangents
@@ -170,27 +170,14 @@ export class RevTrace implements Trace {
 }
 
 /** A value inside a reverse-mode transformation: its primal and its id on the tape. */
-export class RevTracer extends Tracer {
-  readonly #owner: RevTrace
-  readonly #primal: T.Tensor
+export class RevTracer extends OwnedTracer<RevTrace> {
   readonly #id: number
 
   constructor(owner: RevTrace, primal: T.Tensor, id: number) {
-    super(primal)
-    this.#owner = owner
-    this.#primal = primal
+    super(owner, primal)
     this.#id = id
   }
 
-  get owner(): RevTrace {
-    return this.#owner
-  }
-  override get trace(): Trace {
-    return this.#owner
-  }
-  get primal(): T.Tensor {
-    return this.#primal
-  }
   get id(): number {
     return this.#id
   }

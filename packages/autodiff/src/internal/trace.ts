@@ -4,6 +4,8 @@
  * @module
  */
 import * as T from "@fnn/tensor"
+import type { Trace } from "@fnn/tensor/internal"
+import { Tracer } from "@fnn/tensor/internal"
 
 let lastLevel = 0
 
@@ -25,4 +27,29 @@ export const escaped = (op: string): T.TensorError =>
 export const checkLive = (x: T.Tensor, op: string): void => {
   const t = x.trace
   if (t !== undefined && !t.active) throw escaped(op)
+}
+
+/**
+ * A tracer that belongs to one transformation (`owner`) and stands for a concrete `primal`; each
+ * mode adds what it carries alongside (a tangent, a tape id).
+ */
+export abstract class OwnedTracer<Owner extends Trace> extends Tracer {
+  readonly #owner: Owner
+  readonly #primal: T.Tensor
+
+  constructor(owner: Owner, primal: T.Tensor) {
+    super(primal)
+    this.#owner = owner
+    this.#primal = primal
+  }
+
+  get owner(): Owner {
+    return this.#owner
+  }
+  override get trace(): Trace {
+    return this.#owner
+  }
+  get primal(): T.Tensor {
+    return this.#primal
+  }
 }

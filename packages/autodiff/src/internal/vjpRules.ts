@@ -12,6 +12,7 @@ import * as T from "@fnn/tensor"
 import type { Params, Primitive } from "@fnn/tensor/internal"
 import { bind } from "@fnn/tensor/internal"
 import type { Partial } from "./elementwise.ts"
+import { keptShape } from "./axes.ts"
 import { binaryPartials, unaryPartials } from "./elementwise.ts"
 
 /** Cotangents for a primitive's inputs, in order; missing or `undefined` entries are zeros. */
@@ -52,9 +53,6 @@ const linear =
     back: (g: T.Tensor, x: T.Tensor, params: Params[P]) => T.Tensor,
   ): VjpRule<P> =>
   (g, x, _y, params) => [back(g, x[0]!, params)]
-
-const keptShape = (shape: T.Shape, axes: ReadonlyArray<number>): number[] =>
-  shape.map((d, i) => (axes.includes(i) ? 1 : d))
 
 const inversePerm = (perm: ReadonlyArray<number>): number[] => {
   const inv = new Array<number>(perm.length)

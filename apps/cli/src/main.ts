@@ -6,12 +6,9 @@
  * such as tsx may pass on the terminal's SIGINT that this process has already received.
  * @module
  */
-import { installFastKernels } from "@fnn/tensor/fast"
 import { removePendingFiles } from "./files.ts"
 import { interruptedExitCode } from "./io.ts"
 import { run } from "./run.ts"
-
-installFastKernels()
 
 const argv = process.argv.slice(2)
 const interrupt = { interrupted: false }

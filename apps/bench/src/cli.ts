@@ -5,11 +5,22 @@
  */
 import * as E from "fp-ts/lib/Either.js"
 
+/** fnn's kernels: the portable JavaScript reference, or the fast (WebAssembly SIMD) ones. */
+export type KernelChoice = "js" | "fast"
+
+/** The values `--kernels` accepts. */
+export const kernelChoices: readonly KernelChoice[] = ["js", "fast"]
+
 /** What the command line asked for. */
 export interface Flags {
-  /** Suites to run, in order; empty means all. */
+  /** Suites to run, in order; empty means the default set. */
   readonly suites: readonly string[]
   readonly reps: number | undefined
+  /** Timed epochs per engine in the training suites. */
+  readonly epochs: number | undefined
+  readonly kernels: KernelChoice
+  /** Threads for the fast kernels (the caller included); `undefined` leaves their default. */
+  readonly threads: number | undefined
   readonly json: string | undefined
   readonly quick: boolean
   readonly help: boolean
@@ -21,6 +32,12 @@ export type FlagError =
   | { readonly _tag: "MissingValue"; readonly flag: string }
   | { readonly _tag: "BadCount"; readonly flag: string; readonly value: string }
   | { readonly _tag: "UnknownSuite"; readonly name: string; readonly known: readonly string[] }
+  | {
+      readonly _tag: "BadChoice"
+      readonly flag: string
+      readonly value: string
+      readonly choices: readonly string[]
+    }
 
 /** A flag error as a sentence for people. */
 export const renderFlagError = (error: FlagError): string => {
@@ -33,26 +50,41 @@ export const renderFlagError = (error: FlagError): string => {
       return `${error.flag} takes a whole number ≥ 1, got ${JSON.stringify(error.value)}`
     case "UnknownSuite":
       return `no suite named ${JSON.stringify(error.name)} (suites: ${error.known.join(", ")})`
+    case "BadChoice":
+      return `${error.flag} takes one of ${error.choices.join(", ")}, got ${JSON.stringify(error.value)}`
   }
 }
 
-/** Help text for `--help` and after a flag error. */
-export const usage = (known: readonly string[]): string =>
+/** Help text for `--help` and after a flag error; `optIn` suites run only when named. */
+export const usage = (known: readonly string[], optIn: readonly string[] = []): string =>
   [
-    "usage: bench [--suite NAME]... [--reps N] [--json PATH] [--quick]",
+    "usage: bench [--suite NAME]... [--reps N] [--epochs N] [--kernels js|fast] [--threads N]",
+    "             [--json PATH] [--quick]",
     "",
-    `  --suite NAME  run only this suite (${known.join(", ")}); repeatable; default: all`,
-    "  --reps N      timed repetitions per cell (default 5, 3 with --quick)",
-    "  --json PATH   write the JSON result here (default bench-results/SUITE.json)",
-    "  --quick       fewer repetitions and shorter warm-up, for a fast look",
-    "  --help        this text",
+    `  --suite NAME      run only this suite (${known.join(", ")}); repeatable;`,
+    `                    default: all${optIn.length === 0 ? "" : ` but ${optIn.join(", ")}`}`,
+    "  --reps N          timed repetitions per matmul cell (default 5, 3 with --quick)",
+    "  --epochs N        timed epochs per engine in the training suites (default 3, 1 with --quick)",
+    "  --kernels js|fast fnn's kernels: the JavaScript reference (default) or the fast ones",
+    "                    (WebAssembly SIMD matmul, worker threads)",
+    "  --threads N       threads for --kernels fast, the caller included (default: their own)",
+    "  --json PATH       write the JSON result here (default bench-results/SUITE.json)",
+    "  --quick           fewer repetitions and shorter warm-up, for a fast look",
+    "  --help            this text",
   ].join("\n")
+
+const count = (flag: string, text: string | undefined): E.Either<FlagError, number> => {
+  if (text === undefined) return E.left({ _tag: "MissingValue", flag })
+  if (!/^[1-9][0-9]*$/.test(text)) return E.left({ _tag: "BadCount", flag, value: text })
+  return E.right(Number(text))
+}
 
 /**
  * Reads the arguments after the script name. A lone `--` (as some runners pass it) is skipped.
  * @example
  * parseFlags(["--suite", "matmul", "--reps", "7"], ["matmul"])
- * // E.right({ suites: ["matmul"], reps: 7, json: undefined, quick: false, help: false })
+ * // E.right({ suites: ["matmul"], reps: 7, epochs: undefined, kernels: "js", threads: undefined,
+ * //           json: undefined, quick: false, help: false })
  */
 export const parseFlags = (
   args: readonly string[],
@@ -60,6 +92,9 @@ export const parseFlags = (
 ): E.Either<FlagError, Flags> => {
   const suites: string[] = []
   let reps: number | undefined
+  let epochs: number | undefined
+  let kernels: KernelChoice = "js"
+  let threads: number | undefined
   let json: string | undefined
   let quick = false
   let help = false
@@ -86,11 +121,23 @@ export const parseFlags = (
         if (!suites.includes(name)) suites.push(name)
         break
       }
-      case "--reps": {
+      case "--reps":
+      case "--epochs":
+      case "--threads": {
+        const n = count(flag, value())
+        if (E.isLeft(n)) return n
+        if (flag === "--reps") reps = n.right
+        else if (flag === "--epochs") epochs = n.right
+        else threads = n.right
+        break
+      }
+      case "--kernels": {
         const text = value()
         if (text === undefined) return E.left({ _tag: "MissingValue", flag })
-        if (!/^[1-9][0-9]*$/.test(text)) return E.left({ _tag: "BadCount", flag, value: text })
-        reps = Number(text)
+        const choice = kernelChoices.find((k) => k === text)
+        if (choice === undefined)
+          return E.left({ _tag: "BadChoice", flag, value: text, choices: kernelChoices })
+        kernels = choice
         break
       }
       case "--json": {
@@ -103,5 +150,5 @@ export const parseFlags = (
         return E.left({ _tag: "UnknownFlag", flag: arg })
     }
   }
-  return E.right({ suites, reps, json, quick, help })
+  return E.right({ suites, reps, epochs, kernels, threads, json, quick, help })
 }

@@ -14,8 +14,12 @@ export interface RunConfig {
   readonly warmupMs: number
   /** Short calls are repeated within one repetition until it lasts this long. */
   readonly minRepMs: number
+  /** Timed epochs per engine in the training suites (each from the same initial weights). */
+  readonly epochs: number
   /** Smaller settings for a fast look; suites may also trim their work. */
   readonly quick: boolean
+  /** Which kernels fnn runs on, e.g. `js` or `fast (wasm-simd matmul, 2 threads)`. */
+  readonly fnnKernels: string
   /** Progress lines for people (not part of the result). */
   readonly log: (line: string) => void
 }
@@ -55,5 +59,7 @@ export interface SuiteResult {
 export interface Suite {
   readonly name: string
   readonly title: string
+  /** Runs only when named with `--suite` (too slow for every run). */
+  readonly optIn?: boolean
   readonly run: (config: RunConfig) => Promise<SuiteResult>
 }

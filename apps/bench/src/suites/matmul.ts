@@ -197,7 +197,7 @@ const run = async (config: RunConfig): Promise<SuiteResult> => {
     columns,
     rows,
     checks,
-    context: await tfjsContext(),
+    context: { "fnn kernels": config.fnnKernels, ...(await tfjsContext()) },
     measurements,
   }
 }

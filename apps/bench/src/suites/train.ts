@@ -1,0 +1,201 @@
+/**
+ * Training speed on MNIST: one epoch (60,000 images) of plain SGD on softmax cross-entropy, in
+ * custom training loops on fnn and on TensorFlow.js's wasm and cpu backends, from the same
+ * initial weights over the same batches in the same order. Reported: the median time of an epoch
+ * (each timed epoch starts again from the initial weights, after an untimed warm-up), and the
+ * test accuracy after it, which must agree between engines (a fast loop that learns nothing
+ * cannot pass).
+ * @module
+ */
+import { median } from "../harness.ts"
+import { mnist } from "../mnist.ts"
+import type { Check, Column, RunConfig, Suite, SuiteResult } from "../suite.ts"
+import { tfjsContext } from "../tfjs.ts"
+import type { Trainer, Workload } from "../training.ts"
+import {
+  epochBatches,
+  fnnTrainer,
+  initialParams,
+  large,
+  runSteps,
+  small,
+  tfjsTrainer,
+} from "../training.ts"
+
+/** fnn's epoch must take at most this fraction of TensorFlow.js wasm's. */
+export const targetVsWasm = 0.5
+
+/** Largest difference in test accuracy between two engines, in percentage points. */
+export const accuracyTolerance = 0.5
+
+/** Warm-up steps with `--quick`. */
+const quickWarmup = 50
+
+const columns: readonly Column[] = [
+  { key: "engine", header: "engine", kind: "text" },
+  { key: "timed", header: "timed", kind: "text" },
+  { key: "median", header: "epoch s (median)", kind: "number", digits: 2 },
+  { key: "min", header: "min s", kind: "number", digits: 2 },
+  { key: "msPerStep", header: "ms/step", kind: "number", digits: 2 },
+  { key: "accuracy", header: "test acc %", kind: "number", digits: 2 },
+  { key: "loss", header: "mean loss", kind: "number", digits: 4 },
+  { key: "fnnOver", header: "fnn time / this", kind: "ratio", digits: 2 },
+  { key: "reference", header: "issue's s", kind: "number", digits: 2 },
+]
+
+/** One engine's timed epochs. */
+interface EngineRuns {
+  readonly trainer: Trainer
+  readonly epochs: number
+  readonly ms: number[]
+  readonly accuracy: number[]
+  readonly meanLoss: number[]
+  warmupMs: number
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
+
+const run =
+  (suite: string, w: Workload) =>
+  async (config: RunConfig): Promise<SuiteResult> => {
+    config.log(`${suite}: loading MNIST`)
+    const { train, test } = await mnist()
+    const params = initialParams(w)
+    const trainers = [
+      fnnTrainer(w, params),
+      await tfjsTrainer("wasm", w, params),
+      await tfjsTrainer("cpu", w, params),
+    ]
+    const epochsOf = (t: Trainer): number =>
+      t.engine === "tfjs-cpu" && w.cpuEpochs !== undefined
+        ? Math.min(config.epochs, w.cpuEpochs)
+        : config.epochs
+    const runs: EngineRuns[] = trainers.map((trainer) => ({
+      trainer,
+      epochs: epochsOf(trainer),
+      ms: [],
+      accuracy: [],
+      meanLoss: [],
+      warmupMs: 0,
+    }))
+    // Every timed epoch replays epoch 0 from the initial weights: the same work each time, and
+    // the accuracy after it is "after one epoch" for every engine.
+    const epoch = epochBatches(w, train, 0)
+    const warmup = config.quick ? Math.min(quickWarmup, w.warmupSteps) : w.warmupSteps
+    for (const r of runs) {
+      await r.trainer.enter()
+      r.trainer.reset()
+      r.warmupMs = runSteps(r.trainer, epoch, warmup).ms
+      config.log(`${suite} ${r.trainer.engine}: warm-up ${warmup} steps in ${seconds(r.warmupMs)}`)
+    }
+    // Engines take their epochs in turn, so a burst of other load hits all of them alike.
+    const rounds = Math.max(...runs.map((r) => r.epochs))
+    for (let round = 0; round < rounds; round++)
+      for (const r of runs) {
+        if (round >= r.epochs) continue
+        await r.trainer.enter()
+        r.trainer.reset()
+        const timed = runSteps(r.trainer, epoch)
+        const accuracy = r.trainer.accuracy(test)
+        r.ms.push(timed.ms)
+        r.accuracy.push(accuracy)
+        r.meanLoss.push(timed.meanLoss)
+        config.log(
+          `${suite} ${r.trainer.engine} epoch ${round + 1}/${r.epochs}: ${seconds(timed.ms)}, ` +
+            `mean loss ${timed.meanLoss.toFixed(4)}, test accuracy ${(100 * accuracy).toFixed(2)}%`,
+        )
+      }
+    const context = await tfjsContext()
+    for (const r of runs) r.trainer.release()
+
+    const byEngine = (engine: string): EngineRuns => runs.find((r) => r.trainer.engine === engine)!
+    const fnn = byEngine("fnn")
+    const wasm = byEngine("tfjs-wasm")
+    const last = (xs: readonly number[]): number => xs[xs.length - 1]!
+    const reference = (engine: string): number | null =>
+      engine === "tfjs-wasm"
+        ? w.reference.tfjsWasm
+        : engine === "tfjs-cpu"
+          ? w.reference.tfjsCpu
+          : null
+    const rows = runs.map((r) => ({
+      engine: r.trainer.engine,
+      timed: `${r.epochs} epoch${r.epochs === 1 ? "" : "s"}`,
+      median: median(r.ms) / 1000,
+      min: Math.min(...r.ms) / 1000,
+      msPerStep: median(r.ms) / epoch.length,
+      accuracy: 100 * last(r.accuracy),
+      loss: last(r.meanLoss),
+      fnnOver: median(fnn.ms) / median(r.ms),
+      reference: reference(r.trainer.engine),
+    }))
+    const ratio = median(fnn.ms) / median(wasm.ms)
+    const fnnAccuracy = 100 * last(fnn.accuracy)
+    const gaps = runs.map((r) => ({
+      engine: r.trainer.engine,
+      gap: Math.abs(100 * last(r.accuracy) - fnnAccuracy),
+    }))
+    const widest = gaps.reduce((a, b) => (b.gap > a.gap ? b : a))
+    const checks: Check[] = [
+      {
+        name: `fnn epoch ≤ ${targetVsWasm}× tfjs-wasm's`,
+        pass: ratio <= targetVsWasm,
+        detail:
+          `fnn ${seconds(median(fnn.ms))} = ${ratio.toFixed(2)}× tfjs-wasm's ${seconds(median(wasm.ms))}` +
+          (ratio <= targetVsWasm
+            ? ""
+            : `; needs ${(ratio / targetVsWasm).toFixed(2)}× faster (≤ ${seconds(targetVsWasm * median(wasm.ms))})`),
+      },
+      {
+        name: `test accuracies within ${accuracyTolerance} points of fnn's`,
+        pass: widest.gap <= accuracyTolerance,
+        detail: runs
+          .map((r) => `${r.trainer.engine} ${(100 * last(r.accuracy)).toFixed(2)}%`)
+          .join(", ")
+          .concat(` (widest gap ${widest.gap.toFixed(2)} points, ${widest.engine})`),
+      },
+    ]
+    return {
+      suite,
+      title:
+        `${suite}: one epoch of ${w.label}, ${epoch.length} steps over ${train.labels.shape[0]} ` +
+        `MNIST images; seconds per epoch, lower is better`,
+      columns,
+      rows,
+      checks,
+      context: {
+        "fnn kernels": config.fnnKernels,
+        ...context,
+        "warm-up steps": warmup,
+        "timed epochs restart from the initial weights": true,
+        "issue's PyTorch (1 core) s": w.reference.pytorch,
+      },
+      measurements: runs.map((r) => ({
+        engine: r.trainer.engine,
+        workload: w.label,
+        steps: epoch.length,
+        batchSize: w.batchSize,
+        warmupSteps: warmup,
+        warmupMs: r.warmupMs,
+        epochMs: r.ms,
+        medianMs: median(r.ms),
+        minMs: Math.min(...r.ms),
+        testAccuracy: r.accuracy,
+        meanLoss: r.meanLoss,
+      })),
+    }
+  }
+
+/** `--suite train-small`: 784-16-16-10 sigmoid, batch 32. */
+export const trainSmallSuite: Suite = {
+  name: "train-small",
+  title: "MNIST training, 784-16-16-10 sigmoid",
+  run: run("train-small", small),
+}
+
+/** `--suite train-large`: 784-128-64-10 ReLU, batch 128 (tfjs-cpu timed for one epoch). */
+export const trainLargeSuite: Suite = {
+  name: "train-large",
+  title: "MNIST training, 784-128-64-10 ReLU",
+  run: run("train-large", large),
+}

@@ -65,7 +65,7 @@ export const usage = (known: readonly string[], optIn: readonly string[] = []): 
     `                    default: all${optIn.length === 0 ? "" : ` but ${optIn.join(", ")}`}`,
     "  --reps N          timed repetitions per matmul cell (default 5, 3 with --quick)",
     "  --epochs N        timed epochs per engine in the training suites (default 3, 1 with --quick)",
-    "  --kernels js|fast fnn's kernels: the JavaScript reference (default) or the fast ones",
+    "  --kernels js|fast fnn's kernels: the fast ones the apps use (default) or the JavaScript reference",
     "                    (WebAssembly SIMD matmul, worker threads)",
     "  --threads N       threads for --kernels fast, the caller included (default: their own)",
     "  --json PATH       write the JSON result here (default bench-results/SUITE.json)",
@@ -83,7 +83,7 @@ const count = (flag: string, text: string | undefined): E.Either<FlagError, numb
  * Reads the arguments after the script name. A lone `--` (as some runners pass it) is skipped.
  * @example
  * parseFlags(["--suite", "matmul", "--reps", "7"], ["matmul"])
- * // E.right({ suites: ["matmul"], reps: 7, epochs: undefined, kernels: "js", threads: undefined,
+ * // E.right({ suites: ["matmul"], reps: 7, epochs: undefined, kernels: "fast", threads: undefined,
  * //           json: undefined, quick: false, help: false })
  */
 export const parseFlags = (
@@ -93,7 +93,7 @@ export const parseFlags = (
   const suites: string[] = []
   let reps: number | undefined
   let epochs: number | undefined
-  let kernels: KernelChoice = "js"
+  let kernels: KernelChoice = "fast"
   let threads: number | undefined
   let json: string | undefined
   let quick = false

@@ -114,20 +114,41 @@ export const placeOf = (frame: CallFrame, root: string): string => {
   return `${modules >= 0 ? shown.slice(modules + "node_modules/".length) : shown}:${frame.lineNumber + 1}`
 }
 
+/** Ids of the nodes called, directly or not, from the inspector (stopping the profiler). */
+const underInspector = (profile: CpuProfile): Set<number> => {
+  const out = new Set<number>()
+  const visit = (
+    node: ProfileNode | undefined,
+    inside: boolean,
+    byId: Map<number, ProfileNode>,
+  ) => {
+    if (node === undefined) return
+    const here = inside || node.callFrame.url.startsWith("node:inspector")
+    if (here) out.add(node.id)
+    for (const c of node.children ?? []) visit(byId.get(c), here, byId)
+  }
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  const children = new Set(profile.nodes.flatMap((n) => n.children ?? []))
+  for (const n of profile.nodes) if (!children.has(n.id)) visit(n, false, byId)
+  return out
+}
+
 /**
  * Self time per function, largest first: each sample's time goes to the function on top of the
- * stack when it was taken. `(idle)` and `(program)` are kept: they are time too.
+ * stack when it was taken. `(idle)`, `(program)` and `(garbage collector)` are kept: they are
+ * time too. Samples taken inside the inspector (stopping an in-process profile) are left out.
  * @example
  * selfTimes(profile, repoRoot).slice(0, 10)
  */
 export const selfTimes = (profile: CpuProfile, root: string): SelfTime[] => {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  const skip = underInspector(profile)
   const totals = new Map<string, { name: string; where: string; us: number }>()
   let all = 0
   profile.samples.forEach((id, i) => {
     const node = byId.get(id)
     const dt = profile.timeDeltas[i] ?? 0
-    if (node === undefined) return
+    if (node === undefined || skip.has(id)) return
     all += dt
     const name = node.callFrame.functionName === "" ? "(anonymous)" : node.callFrame.functionName
     const where = placeOf(node.callFrame, root)

@@ -89,7 +89,7 @@ const run = async (config: RunConfig): Promise<SuiteResult> => {
       "fnn kernels": config.fnnKernels,
       "RSS before training MiB": Number(mib(before.rss).toFixed(1)),
       "peak RSS MiB": Number(mib(peak).toFixed(1)),
-      "sampled every steps": sampleEvery,
+      "steps between RSS samples": sampleEvery,
     },
     measurements: [{ before, rows, peakBytes: peak }],
   }

@@ -19,6 +19,10 @@ export class TensorError extends Error {
 /** A `TensorError` for `op`. */
 export const shapeError = (op: string, message: string): TensorError => new TensorError(op, message)
 
+/** Names what was passed where a tensor was wanted, for error messages. */
+export const describeValue = (x: unknown): string =>
+  x === null ? "null" : Array.isArray(x) ? "an array (wrap it with T.tensor)" : typeof x
+
 /** Throws a `TensorError` for `op` unless `condition` holds; the message is built only on failure. */
 export function check(condition: boolean, op: string, message: () => string): asserts condition {
   if (!condition) throw new TensorError(op, message())

@@ -19,5 +19,13 @@ export { referenceKernels } from "./kernels/index.ts"
 export { scalar } from "./ops/creation.ts"
 export { asTensor, promote } from "./ops/convert.ts"
 export { broadcastStrides } from "./kernels/strided.ts"
-export { normalizeAxes, normalizeAxis, sizeOf, stridesOf, shapesEqual, showShape } from "./shape.ts"
+export {
+  keptShape,
+  normalizeAxes,
+  normalizeAxis,
+  sizeOf,
+  stridesOf,
+  shapesEqual,
+  showShape,
+} from "./shape.ts"
 export { allocate, arrayFrom, byteSize, dtypeOf } from "./dtype.ts"

@@ -73,6 +73,13 @@ export const checkShape = (op: string, arg: string, s: unknown): Shape => {
 /** `Array.isArray` that narrows to a readonly array of unknowns rather than `any[]`. */
 export const isArray = (x: unknown): x is ReadonlyArray<unknown> => Array.isArray(x)
 
+/**
+ * `shape` with each of `axes` set to 1: the shape of a reduction over `axes` with kept dims, so a
+ * reduced value reshaped to it broadcasts back against the input.
+ */
+export const keptShape = (shape: Shape, axes: ReadonlyArray<number>): number[] =>
+  shape.map((d, i) => (axes.includes(i) ? 1 : d))
+
 /** Turns a possibly negative axis into one in `[0, rank)`, naming `op` when it is out of range. */
 export const normalizeAxis = (op: string, axis: number, rank: number): number => {
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank)

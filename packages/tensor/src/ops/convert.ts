@@ -5,7 +5,7 @@
 import type { DType } from "../dtype.ts"
 import { defaultFloat, isDType, promoteTypes, weakType } from "../dtype.ts"
 import { bind } from "../dispatch.ts"
-import { check, TensorError } from "../errors.ts"
+import { check, describeValue, TensorError } from "../errors.ts"
 import { Tensor } from "../tensor.ts"
 import { scalar } from "./creation.ts"
 
@@ -16,11 +16,8 @@ export type TensorLike = Tensor | number
 export const asTensor = (op: string, arg: string, x: unknown): Tensor => {
   if (x instanceof Tensor) return x
   if (typeof x === "number") return scalar(x, Number.isInteger(x) ? "int32" : defaultFloat)
-  throw new TensorError(op, `${arg} must be a Tensor or a number, got ${describe(x)}`)
+  throw new TensorError(op, `${arg} must be a Tensor or a number, got ${describeValue(x)}`)
 }
-
-const describe = (x: unknown): string =>
-  x === null ? "null" : Array.isArray(x) ? "an array (wrap it with T.tensor)" : typeof x
 
 /** Converts `x` to dtype `dtype` (a differentiable primitive; no-op when already that dtype). */
 export const cast = (x: Tensor, dtype: DType): Tensor => {
@@ -42,7 +39,10 @@ export const promote = (op: string, args: ReadonlyArray<TensorLike>): Tensor[] =
   args.forEach((a, i) => {
     if (a instanceof Tensor) dtype = dtype === undefined ? a.dtype : promoteTypes(dtype, a.dtype)
     else if (typeof a !== "number")
-      throw new TensorError(op, `argument ${i} must be a Tensor or a number, got ${describe(a)}`)
+      throw new TensorError(
+        op,
+        `argument ${i} must be a Tensor or a number, got ${describeValue(a)}`,
+      )
   })
   if (dtype === undefined) dtype = args.every((a) => Number.isInteger(a)) ? "int32" : defaultFloat
   for (const a of args) if (typeof a === "number") dtype = promoteTypes(dtype, weakType(dtype, a))

@@ -6,7 +6,7 @@
 import type { DType, TypedArray } from "../dtype.ts"
 import type { Shape } from "../shape.ts"
 import { allocate, arrayFrom, defaultFloat, isDType } from "../dtype.ts"
-import { check, TensorError } from "../errors.ts"
+import { check, describeValue, TensorError } from "../errors.ts"
 import { checkShape, showShape, sizeOf } from "../shape.ts"
 import { Tensor } from "../tensor.ts"
 
@@ -144,10 +144,7 @@ export const ones = (shape: Shape, options: DTypeOption = {}): Tensor => full(sh
 
 const like = (op: string, x: unknown): Tensor => {
   if (x instanceof Tensor) return x
-  throw new TensorError(
-    op,
-    `x must be a Tensor, got ${Array.isArray(x) ? "an array (wrap it with T.tensor)" : x === null ? "null" : typeof x}`,
-  )
+  throw new TensorError(op, `x must be a Tensor, got ${describeValue(x)}`)
 }
 
 /** Zeros with the shape and dtype of `x`. */

@@ -6,7 +6,7 @@
 import { bind } from "../dispatch.ts"
 import { defaultFloat, isFloat } from "../dtype.ts"
 import { check } from "../errors.ts"
-import { normalizeAxes, normalizeAxis, sizeOf } from "../shape.ts"
+import { keptShape, normalizeAxes, normalizeAxis, sizeOf } from "../shape.ts"
 import type { Tensor } from "../tensor.ts"
 import type { TensorLike } from "./convert.ts"
 import { asTensor, cast } from "./convert.ts"
@@ -25,9 +25,6 @@ export interface AxisOptions {
   readonly keepDims?: boolean
 }
 
-const keptShape = (x: Tensor, axes: ReadonlyArray<number>): number[] =>
-  x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
-
 const reduceWith =
   (op: string, prim: "sum" | "max") =>
   (input: TensorLike, options: ReduceOptions = {}): Tensor => {
@@ -41,7 +38,7 @@ const reduceWith =
           `cannot reduce over an axis of size 0 (shape [${x.shape.join(", ")}], axis ${JSON.stringify(options.axis)}): the result has no identity`,
       )
     const out = axes.length === 0 ? x : bind(prim, [x], { axes })
-    return options.keepDims === true ? reshape(out, keptShape(x, axes)) : out
+    return options.keepDims === true ? reshape(out, keptShape(x.shape, axes)) : out
   }
 
 /**

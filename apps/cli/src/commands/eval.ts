@@ -8,7 +8,7 @@ import { pipe } from "fp-ts/lib/function.js"
 import * as nn from "@fnn/nn"
 import { count } from "@fnn/mnist"
 import type { Model } from "../data.ts"
-import { loadData, loadModel } from "../data.ts"
+import { loadModel, loadSplit } from "../data.ts"
 import { checkWritable, writeAtomic } from "../files.ts"
 import { classes } from "../flags.ts"
 import type { RunIO } from "../io.ts"
@@ -45,10 +45,9 @@ export const evaluate = (flags: EvalFlags, io: RunIO): Promise<number> =>
         : checkWritable(resolvePath(io, flags.png), flags.png),
       TE.flatMap(() => loadModel(io, flags.model)),
       TE.bindTo("model"),
-      TE.bind("data", () => loadData(io, flags.data)),
-      TE.flatMap(({ model, data }) => {
+      TE.bind("test", () => loadSplit(io, flags.data, "test")),
+      TE.flatMap(({ model, test }) => {
         const { net, params } = model.checkpoint
-        const test = data.test
         const predicted = nn.predict(net, params, test.images)
         const matrix = nn.confusionMatrix(predicted, test.labels, classes)
         const counts = Array.from(matrix.data, Number)

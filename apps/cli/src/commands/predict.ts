@@ -13,7 +13,7 @@ import { choiceFlag, intFlag } from "../flags.ts"
 import type { RunIO } from "../io.ts"
 import { printJson, println } from "../io.ts"
 import type { Model } from "../data.ts"
-import { loadData, loadModel } from "../data.ts"
+import { loadModel, loadSplit } from "../data.ts"
 import { loadDigitImage } from "../image.ts"
 import { finish } from "../outcome.ts"
 import { outputBars, percent } from "../render.ts"
@@ -75,14 +75,14 @@ const inputOf = (io: RunIO, flags: PredictFlags, source: Source): TE.TaskEither<
         })),
       )
     : pipe(
-        loadData(io, flags.data),
-        TE.flatMapEither((data) =>
+        loadSplit(io, flags.data, source.set),
+        TE.flatMapEither((d) =>
           pipe(
-            pickIndex(data[source.set], source.set, source.index, command),
+            pickIndex(d, source.set, source.index, command),
             E.map((i) => {
-              const label = data[source.set].labels.data[i]!
+              const label = d.labels.data[i]!
               return {
-                pixels: pixelsOf(data[source.set], i),
+                pixels: pixelsOf(d, i),
                 label,
                 title: `${source.set} #${i}, label ${label}`,
               }

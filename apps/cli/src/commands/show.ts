@@ -11,7 +11,7 @@ import type { CliError } from "../errors.ts"
 import { choiceFlag, intFlag } from "../flags.ts"
 import type { RunIO } from "../io.ts"
 import { println } from "../io.ts"
-import { loadData } from "../data.ts"
+import { loadSplit } from "../data.ts"
 import { finish } from "../outcome.ts"
 
 /** The flags of `fnn show`, as commander gives them. */
@@ -57,12 +57,11 @@ export const show = (flags: ShowFlags, io: RunIO): Promise<number> =>
       TE.Do,
       TE.apS("index", TE.fromEither(intFlag("--index", 0, undefined, "show")(flags.index))),
       TE.apS("set", TE.fromEither(choiceFlag("--set", sets, "show")(flags.set ?? "train"))),
-      TE.bind("data", () => loadData(io, flags.data)),
-      TE.flatMapEither(({ index, set, data }) =>
+      TE.bind("d", ({ set }) => loadSplit(io, flags.data, set)),
+      TE.flatMapEither(({ index, set, d }) =>
         pipe(
-          pickIndex(data[set], set, index, "show"),
+          pickIndex(d, set, index, "show"),
           E.map((i) => {
-            const d = data[set]
             println(io, `${set} #${i}: label ${d.labels.data[i]}`)
             println(io, renderDigit(pixelsOf(d, i), { width: d.cols }))
             return 0

@@ -106,7 +106,7 @@ describe("flags", () => {
         lr: 0.5,
         schedule: "one-cycle",
         weightDecay: 1e-4,
-        epochs: 20,
+        epochs: 40,
         batchSize: 32,
         seed: 0,
         limit: null,

@@ -74,7 +74,7 @@ export const defaults = {
   optimizer: "momentum",
   schedule: "one-cycle",
   weightDecay: 1e-4,
-  epochs: 20,
+  epochs: 40,
   batchSize: 32,
   seed: 0,
   out: "model.safetensors",

@@ -77,7 +77,7 @@ const argnumList = (op: string, argnums: Argnums, count: number): number[] => {
         op,
         `argnums ${JSON.stringify(argnums)} names argument ${i}, but the function was called with ${count} argument${count === 1 ? "" : "s"}`,
       )
-  if (new Set(list).size !== list.length)
+  if (list.length > 1 && new Set(list).size !== list.length)
     throw new T.TensorError(op, `argnums ${JSON.stringify(argnums)} repeats an argument`)
   return list
 }

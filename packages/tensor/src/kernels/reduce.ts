@@ -21,12 +21,22 @@ interface Blocked {
 
 /** Brings the reduced axes into one contiguous block and measures `[A, R, B]`. */
 const block = (x: Tensor, axes: ReadonlyArray<number>): Blocked => {
-  const rank = x.rank
-  const reduced = new Set(axes)
-  const outShape = x.shape.filter((_, i) => !reduced.has(i))
-  const contiguous = axes.every((a, i) => i === 0 || a === axes[i - 1]! + 1)
-  if (axes.length === 0) return { x, A: x.size, R: 1, B: 1, outShape }
-  if (!contiguous) {
+  const shape = x.shape
+  const rank = shape.length
+  if (axes.length === 0) return { x, A: x.size, R: 1, B: 1, outShape: shape }
+  // walk the axes (sorted and distinct from the op layer) and the shape together
+  const kept: number[] = []
+  let k = 0
+  let contiguous = true
+  for (let i = 0; i < rank; i++) {
+    if (axes[k] === i) {
+      if (k > 0 && axes[k - 1] !== i - 1) contiguous = false
+      k++
+    } else kept.push(shape[i]!)
+  }
+  if (k !== axes.length || !contiguous) {
+    const reduced = new Set(axes)
+    const outShape = shape.filter((_, i) => !reduced.has(i))
     const perm = [
       ...Array.from({ length: rank }, (_, i) => i).filter((i) => !reduced.has(i)),
       ...axes,
@@ -35,20 +45,38 @@ const block = (x: Tensor, axes: ReadonlyArray<number>): Blocked => {
     return {
       x: moved,
       A: sizeOf(outShape),
-      R: sizeOf(axes.map((a) => x.shape[a]!)),
+      R: sizeOf(axes.map((a) => shape[a]!)),
       B: 1,
       outShape,
     }
   }
   const first = axes[0]!
   const last = axes[axes.length - 1]!
-  return {
-    x,
-    A: sizeOf(x.shape.slice(0, first)),
-    R: sizeOf(x.shape.slice(first, last + 1)),
-    B: sizeOf(x.shape.slice(last + 1)),
-    outShape,
+  let A = 1
+  let R = 1
+  let B = 1
+  for (let i = 0; i < rank; i++) {
+    const d = shape[i]!
+    if (i < first) A *= d
+    else if (i <= last) R *= d
+    else B *= d
   }
+  return { x, A, R, B, outShape: kept }
+}
+
+/** Accumulators wider than this are not kept between calls. */
+const keptAccumulator = 1 << 16
+let scratch = new Float64Array(64)
+
+/**
+ * `n` float64 zeros to accumulate in. Up to `keptAccumulator` they come from one buffer reused by
+ * every call: a kernel runs to completion before the next starts, and the buffer never escapes.
+ */
+const accumulator = (n: number): Float64Array => {
+  if (n > keptAccumulator) return new Float64Array(n)
+  if (scratch.length < n) scratch = new Float64Array(Math.min(keptAccumulator, 2 * n))
+  scratch.fill(0, 0, n)
+  return scratch
 }
 
 /** Sum over `axes`. */
@@ -64,14 +92,16 @@ export const sum = ([input]: ReadonlyArray<Tensor>, { axes }: Params["sum"]): Te
       out[a] = acc
     }
   } else {
-    const acc = new Float64Array(B)
+    // rows of B accumulate together, each element in the same order as a plain loop over r
+    const acc = accumulator(B)
     for (let a = 0; a < A; a++) {
-      acc.fill(0)
+      if (a > 0) acc.fill(0, 0, B)
       for (let r = 0; r < R; r++) {
         const base = (a * R + r) * B
         for (let b = 0; b < B; b++) acc[b]! += d[base + b]!
       }
-      out.set(acc, a * B)
+      const o = a * B
+      for (let b = 0; b < B; b++) out[o + b] = acc[b]!
     }
   }
   return new Tensor(x.dtype, outShape, out)

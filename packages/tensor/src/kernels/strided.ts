@@ -1,7 +1,9 @@
 /**
  * Strided iteration shared by kernels: broadcasting, transposes and slices all read an input
  * through per-axis strides (0 on a broadcast axis). Adjacent axes that are contiguous for every
- * operand are merged first, so the innermost loop is as long as possible.
+ * operand are merged first, so the innermost loop is as long as possible. The broadcasts that
+ * need no strides at all (a scalar, a row or a column vector against a full operand) are
+ * recognised by `readPattern`.
  * @module
  */
 import type { Shape } from "../shape.ts"
@@ -18,6 +20,51 @@ export const broadcastStrides = (shape: Shape, outShape: Shape): number[] => {
 }
 
 /**
+ * Whether `x` broadcasts to `shape` without changing it (NumPy rules: aligned on the right, each of
+ * x's axes 1 or equal), so a broadcast of the two has exactly `shape`.
+ */
+export const fitsInto = (x: Shape, shape: Shape): boolean => {
+  const pad = shape.length - x.length
+  if (pad < 0) return false
+  for (let i = 0; i < x.length; i++) {
+    const d = x[i]!
+    if (d !== 1 && d !== shape[pad + i]) return false
+  }
+  return true
+}
+
+/**
+ * How an operand that fits into `shape` (see `fitsInto`) is read, in C order, when broadcast to
+ * it. With `n` elements out of the output's `size` (both > 0), the broadcast reads element `i` of
+ * the output from the operand's element
+ * - `same`: `i` (n = size: every axis of size 1 in the operand is 1 in `shape` too);
+ * - `scalar`: 0 (n = 1);
+ * - `rows`: `i mod n` (the operand is `shape`'s trailing axes, after leading 1s: `[16]` in
+ *   `[32, 16]`);
+ * - `cols`: `⌊i / (size / n)⌋` (the operand is `shape`'s leading axes, then 1s: `[32, 1]` in
+ *   `[32, 10]`);
+ * - `other`: none of these (e.g. `[1, 16, 1]` in `[4, 16, 8]`); use strides.
+ */
+export type ReadPattern = "same" | "scalar" | "rows" | "cols" | "other"
+
+/** The `ReadPattern` of an operand of shape `x` and `n` elements in `shape` of `size` elements. */
+export const readPattern = (x: Shape, n: number, shape: Shape, size: number): ReadPattern => {
+  if (n === size) return "same"
+  if (n === 1) return "scalar"
+  const pad = shape.length - x.length
+  let lead = 0
+  while (lead < x.length && x[lead] === 1) lead++
+  let k = lead
+  while (k < x.length && x[k] === shape[pad + k]) k++
+  if (k === x.length) return "rows"
+  for (let p = 0; p < pad; p++) if (shape[p] !== 1) return "other"
+  let j = 0
+  while (j < x.length && x[j] === shape[pad + j]) j++
+  while (j < x.length && x[j] === 1) j++
+  return j === x.length ? "cols" : "other"
+}
+
+/**
  * Merges adjacent axes where every operand's strides are contiguous, and drops size-1 axes.
  * Returns the merged shape and each operand's merged strides.
  */
@@ -25,18 +72,22 @@ export const coalesce = (
   shape: Shape,
   strides: ReadonlyArray<ReadonlyArray<number>>,
 ): { shape: number[]; strides: number[][] } => {
+  const operands = strides.length
   const outShape: number[] = []
-  const outStrides: number[][] = strides.map(() => [])
+  const outStrides: number[][] = []
+  for (let k = 0; k < operands; k++) outStrides.push([])
   for (let i = 0; i < shape.length; i++) {
     const d = shape[i]!
     if (d === 1) continue
     const last = outShape.length - 1
-    if (last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[i]! * d)) {
+    let merge = last >= 0
+    for (let k = 0; merge && k < operands; k++) merge = outStrides[k]![last] === strides[k]![i]! * d
+    if (merge) {
       outShape[last] = outShape[last]! * d
-      strides.forEach((s, k) => (outStrides[k]![last] = s[i]!))
+      for (let k = 0; k < operands; k++) outStrides[k]![last] = strides[k]![i]!
     } else {
       outShape.push(d)
-      strides.forEach((s, k) => outStrides[k]!.push(s[i]!))
+      for (let k = 0; k < operands; k++) outStrides[k]!.push(strides[k]![i]!)
     }
   }
   return { shape: outShape, strides: outStrides }
@@ -53,16 +104,17 @@ export const forEachRow = (
   baseOffsets: ReadonlyArray<number>,
   row: (offsets: ReadonlyArray<number>, n: number, innerStrides: ReadonlyArray<number>) => void,
 ): void => {
+  for (const d of shape) if (d === 0) return
   const merged = coalesce(shape, strides)
   const rank = merged.shape.length
   const operands = strides.length
-  if (shape.some((d) => d === 0)) return
+  const inner = new Array<number>(operands)
+  for (let k = 0; k < operands; k++) inner[k] = rank === 0 ? 0 : merged.strides[k]![rank - 1]!
   if (rank === 0) {
-    row(baseOffsets, 1, new Array<number>(operands).fill(0))
+    row(baseOffsets, 1, inner)
     return
   }
   const n = merged.shape[rank - 1]!
-  const inner = merged.strides.map((s) => s[rank - 1]!)
   const offsets = baseOffsets.slice()
   const counter = new Array<number>(rank - 1).fill(0)
   let rows = 1

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url"
 import * as E from "fp-ts/lib/Either.js"
 import { parseFlags, renderFlagError, usage } from "./cli.ts"
 import { useFnnKernels } from "./kernels.ts"
+import { defaultThreads, noteFastThreads } from "./threads.ts"
 import { environment, formatReport, toJson, writeJson } from "./report.ts"
 import type { RunConfig } from "./suite.ts"
 import { suites } from "./suites/index.ts"
@@ -33,6 +34,8 @@ const main = async (): Promise<number> => {
     console.error(`bench: --kernels ${flags.kernels}: ${kernels.left}`)
     return 1
   }
+  const threads = flags.threads ?? defaultThreads()
+  if (flags.kernels === "fast") noteFastThreads(threads)
   const config: RunConfig = {
     reps: flags.reps ?? (flags.quick ? 3 : 5),
     warmup: 1,
@@ -41,6 +44,8 @@ const main = async (): Promise<number> => {
     epochs: flags.epochs ?? (flags.quick ? 1 : 3),
     quick: flags.quick,
     fnnKernels: kernels.right,
+    kernels: flags.kernels,
+    threads,
     log: (line) => console.error(`  … ${line}`),
   }
   const cores = cpus().length

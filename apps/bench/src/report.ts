@@ -104,6 +104,8 @@ export const toJson = (
     epochs: config.epochs,
     quick: config.quick,
     fnnKernels: config.fnnKernels,
+    kernels: config.kernels,
+    threads: config.threads,
   },
   columns: result.columns,
   rows: result.rows,

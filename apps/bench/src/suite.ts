@@ -3,6 +3,7 @@
  * plus pass/fail checks. The report module prints and saves any suite's result the same way.
  * @module
  */
+import type { KernelChoice } from "./cli.ts"
 
 /** Settings shared by every suite in one run. */
 export interface RunConfig {
@@ -20,6 +21,13 @@ export interface RunConfig {
   readonly quick: boolean
   /** Which kernels fnn runs on, e.g. `js` or `fast (wasm-simd matmul, 2 threads)`. */
   readonly fnnKernels: string
+  /** The `--kernels` choice behind `fnnKernels`. */
+  readonly kernels: KernelChoice
+  /**
+   * Threads fnn may use, the caller included (`--threads`, else one per core up to 8). With the
+   * fast kernels and more than one, suites also time fnn on one thread, for the scaling.
+   */
+  readonly threads: number
   /** Progress lines for people (not part of the result). */
   readonly log: (line: string) => void
 }

@@ -12,6 +12,7 @@
 import type { Batch, Batches, Dataset } from "@fnn/mnist"
 import { batches } from "@fnn/mnist"
 import * as nn from "@fnn/nn"
+import { parallelTrainStep } from "@fnn/nn/node"
 import * as T from "@fnn/tensor"
 import type { Tensor } from "@fnn/tensor"
 import { tf, useBackend } from "./tfjs.ts"
@@ -116,8 +117,8 @@ export interface Trainer {
   readonly step: (batch: Batch) => number
   /** The fraction of `test` classified correctly by the current weights. */
   readonly accuracy: (test: Dataset) => number
-  /** Frees what the engine holds outside the JavaScript heap. */
-  readonly release: () => void
+  /** Frees what the engine holds outside the JavaScript heap (stops worker threads). */
+  readonly release: () => void | Promise<void>
 }
 
 /** fnn: `nn.trainStep` with `nn.sgd` and `nn.softmaxCrossEntropy`, as a user would write it. */
@@ -141,6 +142,46 @@ export const fnnTrainer = (w: Workload, params: nn.Params, engine = "fnn"): Trai
       nn.evaluate(net, state.params, { x: test.images, y: test.labels }, { batchSize: 1000 })
         .accuracy,
     release: () => undefined,
+  }
+}
+
+/**
+ * fnn on `threads` threads by data parallelism: `parallelTrainStep` from `@fnn/nn/node`, which
+ * cuts each batch into one shard per thread and averages the shards' gradients. For speed the
+ * calling thread's kernels should be single-threaded (the workers use the other cores).
+ * @example
+ * const trainer = await fnnParallelTrainer(large, params, 2) // engine "fnn 2 threads"
+ */
+export const fnnParallelTrainer = async (
+  w: Workload,
+  params: nn.Params,
+  threads: number,
+  engine = `fnn ${threads} threads`,
+): Promise<Trainer> => {
+  const net = network(w)
+  const optimizer = nn.sgd(w.lr)
+  const trainStep = await parallelTrainStep({
+    net,
+    loss: nn.softmaxCrossEntropy,
+    optimizer,
+    threads,
+  })
+  let state = nn.trainState(params, optimizer)
+  return {
+    engine,
+    enter: () => Promise.resolve(),
+    reset: () => {
+      state = nn.trainState(params, optimizer)
+    },
+    step: (batch) => {
+      const result = trainStep(state, batch)
+      state = result.state
+      return result.loss
+    },
+    accuracy: (test) =>
+      nn.evaluate(net, state.params, { x: test.images, y: test.labels }, { batchSize: 1000 })
+        .accuracy,
+    release: () => trainStep.close(),
   }
 }
 

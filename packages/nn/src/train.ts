@@ -68,15 +68,38 @@ export const trainStep = <P extends Params, S extends OptState>(
 ): ((state: TrainState<P, S>, batch: Batch, key?: Key) => StepResult<P, S>) => {
   const { net, loss, optimizer } = spec
   return (state, batch, key) => {
-    const applyOptions = key === undefined ? { train: true } : { key, train: true }
-    const objective = (params: P): Tensor => loss(net.apply(params, batch.x, applyOptions), batch.y)
-    const [value, grads] = valueAndGrad(objective)(state.params) as readonly [Tensor, P]
-    const [updates, optState] = optimizer.update(grads, state.optState, state.params)
-    return {
-      state: { params: applyUpdates(state.params, updates), optState, step: state.step + 1 },
-      loss: T.item(value),
-    }
+    const [value, grads] = lossAndGrad(net, loss, state.params, batch, key)
+    return { state: applyGradients(optimizer, state, grads), loss: T.item(value) }
   }
+}
+
+/**
+ * The first half of `trainStep`: the loss of `net` on the batch (in training mode, `key` feeding
+ * stochastic layers) and its gradient with respect to `params`, from one `valueAndGrad`.
+ */
+export const lossAndGrad = <P extends Params>(
+  net: Layer<P>,
+  loss: Loss,
+  params: P,
+  batch: Batch,
+  key?: Key,
+): readonly [Tensor, P] => {
+  const applyOptions = key === undefined ? { train: true } : { key, train: true }
+  const objective = (p: P): Tensor => loss(net.apply(p, batch.x, applyOptions), batch.y)
+  return valueAndGrad(objective)(params)
+}
+
+/**
+ * The second half of `trainStep`: the optimizer's updates for `grads`, applied to the state's
+ * parameters, and the step count advanced by one.
+ */
+export const applyGradients = <P extends Params, S extends OptState>(
+  optimizer: GradientTransformation<S>,
+  state: TrainState<P, S>,
+  grads: P,
+): TrainState<P, S> => {
+  const [updates, optState] = optimizer.update(grads, state.optState, state.params)
+  return { params: applyUpdates(state.params, updates), optState, step: state.step + 1 }
 }
 
 const labelsOf = (op: string, y: Tensor): Tensor => {

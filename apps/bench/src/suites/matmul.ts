@@ -6,11 +6,13 @@
  * @module
  */
 import * as T from "@fnn/tensor"
+import { fastKernelDefaults } from "@fnn/tensor/fast"
 import { measureInterleaved, sequence } from "../harness.ts"
 import type { Contender } from "../harness.ts"
 import type { Check, Column, RunConfig, Suite, SuiteResult } from "../suite.ts"
 import { tf, tfjsContext, useBackend } from "../tfjs.ts"
 import type { TfBackend } from "../tfjs.ts"
+import { useFastThreads } from "../threads.ts"
 
 /** One product `[m, k] · [k, n]`. */
 export interface MatmulShape {
@@ -45,8 +47,14 @@ export const shapeLabel = ({ m, k, n }: MatmulShape): string =>
 /** Floating-point operations in one product: a multiply and an add per term. */
 export const flops = ({ m, k, n }: MatmulShape): number => 2 * m * k * n
 
-type Engine = "fnn" | `tfjs-${TfBackend}`
-const engines: readonly Engine[] = ["fnn", "tfjs-cpu", "tfjs-wasm"]
+/** `fnn-1`: fnn with its fast kernels on one thread, timed only to measure the scaling. */
+type Engine = "fnn" | "fnn-1" | `tfjs-${TfBackend}`
+
+/** fnn on N threads must be at least this many times faster than on one on `scalingShape`. */
+export const scalingTarget = 1.7
+
+/** The shape issue 6 sets the scaling target on. */
+export const scalingShape = "1024³"
 
 /** One engine's product on one shape, ready to be timed. */
 interface Prepared extends Contender {
@@ -55,12 +63,29 @@ interface Prepared extends Contender {
   readonly release: () => void
 }
 
-const prepareFnn = (shape: MatmulShape, a: Float32Array, b: Float32Array): Prepared => {
+/**
+ * fnn's product; with `threads`, the fast kernels are switched to that many threads before each
+ * of its repetitions (and the first product after a switch is run untimed).
+ */
+const prepareFnn = (
+  shape: MatmulShape,
+  a: Float32Array,
+  b: Float32Array,
+  threads?: number,
+): Prepared => {
   const x = new T.Tensor("float32", [shape.m, shape.k], a)
   const y = new T.Tensor("float32", [shape.k, shape.n], b)
   // fnn is eager: the product is computed before matmul returns.
+  const fn = (): void => void T.matmul(x, y)
   return {
-    fn: () => void T.matmul(x, y),
+    ...(threads === undefined
+      ? {}
+      : {
+          enter: async () => {
+            if (await useFastThreads(threads)) fn()
+          },
+        }),
+    fn,
     product: T.matmul(x, y).data as Float32Array,
     release: () => undefined,
   }
@@ -105,9 +130,20 @@ const relativeDifference = (a: Float32Array, b: Float32Array): number => {
   return scale === 0 ? diff : diff / scale
 }
 
-const columns: readonly Column[] = [
+const columnsFor = (threads: number | undefined): readonly Column[] => [
   { key: "shape", header: "shape", kind: "text" },
-  { key: "fnn", header: "fnn GFLOP/s", kind: "number", digits: 2 },
+  {
+    key: "fnn",
+    header: threads === undefined ? "fnn GFLOP/s" : `fnn ${threads}-thread GFLOP/s`,
+    kind: "number",
+    digits: 2,
+  },
+  ...(threads === undefined
+    ? []
+    : ([
+        { key: "fnn1", header: "fnn 1-thread GFLOP/s", kind: "number", digits: 2 },
+        { key: "scaling", header: `fnn ${threads} / 1 thread`, kind: "ratio", digits: 2 },
+      ] as const)),
   { key: "tfjsCpu", header: "tfjs-cpu GFLOP/s", kind: "number", digits: 2 },
   { key: "tfjsWasm", header: "tfjs-wasm GFLOP/s", kind: "number", digits: 2 },
   { key: "fnnOverCpu", header: "fnn/tfjs-cpu", kind: "ratio", digits: 2 },
@@ -115,21 +151,38 @@ const columns: readonly Column[] = [
 ]
 
 const run = async (config: RunConfig): Promise<SuiteResult> => {
-  const rows: Record<string, string | number>[] = []
+  // With the fast kernels on several threads, fnn is also timed on one thread, on the shapes
+  // large enough for the kernels to use their worker threads.
+  const threads = config.kernels === "fast" && config.threads > 1 ? config.threads : undefined
+  const rows: Record<string, string | number | null>[] = []
   const measurements: unknown[] = []
   const ratios: { label: string; ratio: number }[] = []
+  const scalings: { label: string; ratio: number }[] = []
   let worstDifference = 0
   for (const [index, shape] of shapes.entries()) {
     const label = shapeLabel(shape)
     const a = sequence(shape.m * shape.k, 2 * index + 1)
     const b = sequence(shape.k * shape.n, 2 * index + 2)
-    const prepared = [
-      prepareFnn(shape, a, b),
-      await prepareTfjs("cpu", shape, a, b),
-      await prepareTfjs("wasm", shape, a, b),
+    const single =
+      threads !== undefined && shape.m * shape.k * shape.n >= fastKernelDefaults.threadMinMacs
+    const engines: readonly Engine[] = [
+      "fnn",
+      ...(single ? (["fnn-1"] as const) : []),
+      "tfjs-cpu",
+      "tfjs-wasm",
     ]
+    const prepared: Prepared[] = []
+    for (const engine of engines)
+      prepared.push(
+        engine === "fnn"
+          ? prepareFnn(shape, a, b, single ? threads : undefined)
+          : engine === "fnn-1"
+            ? prepareFnn(shape, a, b, 1)
+            : await prepareTfjs(engine === "tfjs-cpu" ? "cpu" : "wasm", shape, a, b),
+      )
     const times = await measureInterleaved(prepared, config)
     for (const p of prepared) p.release()
+    if (threads !== undefined) await useFastThreads(threads)
     const cells = new Map(
       engines.map((engine, i) => [engine, { time: times[i]!, product: prepared[i]!.product }]),
     )
@@ -149,9 +202,12 @@ const run = async (config: RunConfig): Promise<SuiteResult> => {
       )
     const fnnOverCpu = gflops("fnn") / gflops("tfjs-cpu")
     ratios.push({ label, ratio: fnnOverCpu })
+    const scaling = single ? gflops("fnn") / gflops("fnn-1") : null
+    if (scaling !== null) scalings.push({ label, ratio: scaling })
     rows.push({
       shape: label,
       fnn: gflops("fnn"),
+      ...(threads === undefined ? {} : { fnn1: single ? gflops("fnn-1") : null, scaling }),
       tfjsCpu: gflops("tfjs-cpu"),
       tfjsWasm: gflops("tfjs-wasm"),
       fnnOverCpu,
@@ -165,6 +221,7 @@ const run = async (config: RunConfig): Promise<SuiteResult> => {
         k: shape.k,
         n: shape.n,
         engine,
+        threads: engine === "fnn-1" ? 1 : engine === "fnn" ? (threads ?? null) : null,
         flops: flops(shape),
         gflops: gflops(engine),
         medianMs: time.median,
@@ -185,6 +242,13 @@ const run = async (config: RunConfig): Promise<SuiteResult> => {
           ? `lowest ratio ${slowest.ratio.toFixed(2)}× (${slowest.label})`
           : `below on ${failing.map((r) => `${r.label} (${r.ratio.toFixed(2)}×)`).join(", ")}`,
     },
+    ...scalings
+      .filter((r) => r.label === scalingShape)
+      .map((r): Check => ({
+        name: `fnn on ${threads} threads ≥ ${scalingTarget}× fnn on 1 thread on ${r.label}`,
+        pass: r.ratio >= scalingTarget,
+        detail: `${r.ratio.toFixed(2)}× (medians of this run, repetitions taken in turn)`,
+      })),
     {
       name: "all engines compute the same products",
       pass: worstDifference <= agreement,
@@ -194,7 +258,7 @@ const run = async (config: RunConfig): Promise<SuiteResult> => {
   return {
     suite: "matmul",
     title: "float32 matmul [m, k] · [k, n], GFLOP/s = 2·m·k·n / median time (higher is better)",
-    columns,
+    columns: columnsFor(threads),
     rows,
     checks,
     context: { "fnn kernels": config.fnnKernels, ...(await tfjsContext()) },

@@ -1,0 +1,39 @@
+/**
+ * fnn on one thread and on several in the same run: the thread count to compare against, and
+ * switching the fast kernels between thread counts (each switch starts or stops their worker
+ * threads, so it happens between measurements, never inside one).
+ * @module
+ */
+import { availableParallelism } from "node:os"
+import { fastKernelsReady, installFastKernels } from "@fnn/tensor/fast"
+
+/**
+ * The threads fnn uses when `--threads` is not given: one per core, up to 8, as the fast kernels
+ * choose for themselves.
+ * @example
+ * defaultThreads() // 2 on a 2-core machine
+ */
+export const defaultThreads = (): number => Math.min(8, availableParallelism())
+
+/** The thread count of the fast kernels installed now, as far as this module knows. */
+let current: number | undefined
+
+/** Records that the fast kernels were installed with `threads` threads (by `useFnnKernels`). */
+export const noteFastThreads = (threads: number): void => {
+  current = threads
+}
+
+/**
+ * Installs the fast kernels with `threads` threads (the caller included) unless they already
+ * run so, and waits for their workers; true if it installed them (the next product is then the
+ * first on fresh memory: warm it up before timing).
+ * @example
+ * await useFastThreads(1) // fnn's matrix products on the calling thread alone
+ */
+export const useFastThreads = async (threads: number): Promise<boolean> => {
+  if (current === threads) return false
+  const installed = installFastKernels({ threads })
+  current = threads
+  if (installed.threads > 1) await fastKernelsReady()
+  return true
+}

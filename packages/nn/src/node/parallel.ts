@@ -245,7 +245,8 @@ const startPool = async (
       execArgv: [],
       // A step's tensors die within the step: with a small young generation they are freed by
       // frequent cheap scavenges, where a large one let their buffers pile up until V8 ran a
-      // full collection every few dozen steps (on a 2-core machine: mean step 3.9 → 3.3 ms).
+      // full collection every few dozen steps, each stalling the whole step (784-128-64-10,
+      // batch 128, 2 cores: 90th percentile of step times 5.3–6.0 ms → 3.7–4.6 ms).
       resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb },
     })
     workers.push(worker)
@@ -296,6 +297,11 @@ const startPool = async (
  * in another order); with a `key`, shard `i` gets `T.random.foldIn(key, i)`, so dropout masks
  * differ from the one-thread step's. A batch of one row, or `threads: 1`, gives exactly
  * `trainStep`'s result.
+ *
+ * Speed: only the shards run in parallel; combining the gradients and the optimizer update run
+ * on the caller alone, and every shard pays the fixed costs of a pass. It pays off when the
+ * forward and backward passes of a batch dominate the step (large batches and layers), not for
+ * small ones.
  *
  * Requirements: the loss is one of `mse`, `softmaxCrossEntropy`, `binaryCrossEntropy` (workers
  * rebuild it by name), and the network is rebuilt in each worker from `describe(net)` (layers of

@@ -37,11 +37,12 @@ export const loadSplit = (
   dir: string | undefined,
   split: MnistSplit,
 ): TE.TaskEither<CliError, Dataset> => {
-  const key = `${split}:${dir === undefined ? "" : resolvePath(io, dir)}`
+  const resolved = dir === undefined ? undefined : resolvePath(io, dir)
+  const key = `${split}:${resolved ?? ""}`
   const cached = loaded.get(key)
   if (cached !== undefined) return TE.right(cached)
   return pipe(
-    loadMnistSplit(split, dir === undefined ? {} : { dir: resolvePath(io, dir) }),
+    loadMnistSplit(split, resolved === undefined ? {} : { dir: resolved }),
     TE.mapLeft((error): CliError => ({ _tag: "DataError", error })),
     TE.tap((data) => {
       loaded.set(key, data)

@@ -1,7 +1,9 @@
 import fc from "fast-check"
 import { afterEach, describe, expect, it } from "vitest"
 import { currentKernels } from "../src/dispatch.ts"
+import { useKernels } from "../src/dispatch.ts"
 import {
+  fastKernelsInstalled,
   fastKernelsReady,
   installFastKernels,
   installFastKernelsAsync,
@@ -63,6 +65,21 @@ describe("installFastKernels", () => {
     installFastKernels({ threads: 1 })
     uninstallFastKernels()
     expect(currentKernels()).toBe(referenceKernels)
+  })
+
+  it("says what is installed now, and nothing once the reference matmul is back", () => {
+    expect(fastKernelsInstalled()).toBeUndefined()
+    installFastKernels({ threads: 1 })
+    expect(fastKernelsInstalled()).toEqual({ matmul: "wasm-simd", threads: 1 })
+    // another kernel on top: matrix products no longer run on the fast kernels
+    const restore = useKernels({ matmul: referenceKernels.matmul })
+    expect(fastKernelsInstalled()).toBeUndefined()
+    restore()
+    expect(fastKernelsInstalled()).toEqual({ matmul: "wasm-simd", threads: 1 })
+    uninstallFastKernels()
+    expect(fastKernelsInstalled()).toBeUndefined()
+    expect(withoutWebAssembly(() => installFastKernels())).toEqual({ matmul: "js", threads: 1 })
+    expect(fastKernelsInstalled()).toBeUndefined()
   })
 
   it("starts worker threads in Node and reports them once they run", async () => {

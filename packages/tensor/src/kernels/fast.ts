@@ -11,7 +11,8 @@
  * number of threads: each element is summed in the same order either way.
  * @module
  */
-import { useKernels } from "../dispatch.ts"
+import type { Kernel } from "../dispatch.ts"
+import { currentKernels, useKernels } from "../dispatch.ts"
 import type { WasmModule } from "./wasm/api.ts"
 import { availableParallelism, nodeWorkerThreads, wasmApi } from "./wasm/api.ts"
 import { decodeBase64 } from "./wasm/base64.ts"
@@ -50,7 +51,13 @@ export interface FastKernelOptions {
  */
 export const fastKernelDefaults = { minMacs: 0, threadMinMacs: 1 << 22, coolDown: 16 } as const
 
-let installed: { readonly engine: GemmEngine; readonly restore: () => void } | undefined
+let installed:
+  | {
+      readonly engine: GemmEngine
+      readonly matmul: Kernel<"matmul">
+      readonly restore: () => void
+    }
+  | undefined
 
 const threadCount = (threads: FastKernelOptions["threads"]): number => {
   if (threads === undefined || threads === "auto")
@@ -81,10 +88,9 @@ const install = (
           compiled,
         )
   if (engine === undefined) return { matmul: "js", threads: 1 }
-  const restore = useKernels({
-    matmul: wasmMatmul(engine, { minMacs: options.minMacs ?? fastKernelDefaults.minMacs }),
-  })
-  installed = { engine, restore }
+  const matmul = wasmMatmul(engine, { minMacs: options.minMacs ?? fastKernelDefaults.minMacs })
+  const restore = useKernels({ matmul })
+  installed = { engine, matmul, restore }
   return { matmul: "wasm-simd", threads: engine.threads }
 }
 
@@ -131,6 +137,20 @@ export const uninstallFastKernels = (): void => {
   installed.engine.dispose()
   installed = undefined
 }
+
+/**
+ * The fast kernels in use now, or `undefined` when matrix products run on the reference kernel
+ * (never installed, uninstalled, fallen back to JavaScript, or replaced since by `useKernels`).
+ * @example
+ * import { fastKernelsInstalled, installFastKernels } from "@fnn/tensor/fast"
+ * fastKernelsInstalled() // undefined
+ * installFastKernels({ threads: 1 })
+ * fastKernelsInstalled() // { matmul: "wasm-simd", threads: 1 }
+ */
+export const fastKernelsInstalled = (): FastKernels | undefined =>
+  installed !== undefined && currentKernels().matmul === installed.matmul
+    ? { matmul: "wasm-simd", threads: installed.engine.threads }
+    : undefined
 
 type SetTimeout = (callback: () => void, ms: number) => unknown
 

@@ -9,7 +9,8 @@
 import * as E from "fp-ts/lib/Either.js"
 import * as T from "@fnn/tensor"
 import type { DType, Shape, Tensor, TypedArray } from "@fnn/tensor"
-import { allocate, currentKernels, referenceKernels, shapesEqual } from "@fnn/tensor/internal"
+import { allocate, shapesEqual } from "@fnn/tensor/internal"
+import { fastKernelsInstalled } from "@fnn/tensor/fast"
 import type { Key } from "../initializers.ts"
 import type { Params } from "../layers.ts"
 import { describe, fromDescription } from "../layers.ts"
@@ -49,7 +50,7 @@ export interface ParallelSpec<P extends Params, S extends OptState> extends Trai
   readonly threads?: number | "auto"
   /**
    * Kernels the workers install (each single-threaded): `"auto"` (the default) picks the fast
-   * ones (`@fnn/tensor/fast`) when the caller has replaced the reference matmul kernel, else the
+   * ones (`@fnn/tensor/fast`) when the caller runs them (`fastKernelsInstalled()`), else the
    * reference ones.
    */
   readonly kernels?: "auto" | WorkerKernels
@@ -85,7 +86,7 @@ const kernelsOf = (choice: ParallelSpec<Params, OptState>["kernels"]): WorkerKer
   if (choice === "fast" || choice === "reference") return choice
   if (choice !== undefined && choice !== "auto")
     return fail(`kernels must be "auto", "fast" or "reference", got ${JSON.stringify(choice)}`)
-  return currentKernels().matmul === referenceKernels.matmul ? "reference" : "fast"
+  return fastKernelsInstalled() === undefined ? "reference" : "fast"
 }
 
 /** A parameter tree's structure (flattened with an opaque leaf type, see `step`). */
@@ -121,7 +122,15 @@ const combine = (
   if (k === 2) {
     const [a, b] = parts as readonly [TypedArray, TypedArray]
     const [wa, wb] = weights as readonly [number, number]
-    for (let t = 0; t < size; t++) out[t] = wa * a[t]! + wb * b[t]!
+    // four elements an iteration: the loop's own bookkeeping costs about as much as one
+    let t = 0
+    for (; t + 4 <= size; t += 4) {
+      out[t] = wa * a[t]! + wb * b[t]!
+      out[t + 1] = wa * a[t + 1]! + wb * b[t + 1]!
+      out[t + 2] = wa * a[t + 2]! + wb * b[t + 2]!
+      out[t + 3] = wa * a[t + 3]! + wb * b[t + 3]!
+    }
+    for (; t < size; t++) out[t] = wa * a[t]! + wb * b[t]!
     return
   }
   const first = parts[0]!
@@ -131,6 +140,35 @@ const combine = (
     for (let i = 1; i < k; i++) sum += weights[i]! * parts[i]![t]!
     out[t] = sum
   }
+}
+
+/**
+ * The arrays of `grads` (one per leaf, computed on this thread in this step) that the combined
+ * gradients may overwrite: those of the leaf's size that share memory with no other gradient,
+ * parameter or batch array (a gradient can be a view of another value, e.g. through a reshape).
+ * The others are `undefined`. `combine` reads element `t` of every part before writing it, so
+ * an output that is also a part is fine.
+ */
+const writableGrads = (
+  grads: ReadonlyArray<TypedArray>,
+  leaves: ReadonlyArray<Tensor>,
+  batch: Batch,
+): ReadonlyArray<TypedArray | undefined> => {
+  const uses = new Map<ArrayBufferLike, number>()
+  const count = (a: TypedArray): void => {
+    uses.set(a.buffer, (uses.get(a.buffer) ?? 0) + 1)
+  }
+  grads.forEach(count)
+  leaves.forEach((l) => count(l.data))
+  count(batch.x.data)
+  count(batch.y.data)
+  return grads.map((g, j) =>
+    g.length === leaves[j]!.size &&
+    g.constructor === leaves[j]!.data.constructor &&
+    uses.get(g.buffer) === 1
+      ? g
+      : undefined,
+  )
 }
 
 /** A shared buffer and its typed view. */
@@ -520,12 +558,14 @@ export const parallelTrainStep = async <P extends Params, S extends OptState>(
     const weights = Array.from({ length: k }, (_, i) => (bounds[i + 1]! - bounds[i]!) / n)
     let meanLoss = 0
     for (let i = 0; i < k; i++) meanLoss += weights[i]! * (computed[i]?.loss ?? losses[i - 1]!)
+    // the sum goes into this thread's own gradient arrays where nothing else can see them
+    const own = writableGrads(computed[0]!.grads, leaves, batch)
     const combined = leaves.map((leaf, j) => {
       const parts = Array.from(
         { length: k },
         (_, i) => computed[i]?.grads[j] ?? l.grads[i - 1]![j]!.view,
       )
-      const out = allocate(leaf.dtype, leaf.size)
+      const out = own[j] ?? allocate(leaf.dtype, leaf.size)
       combine(out, parts, weights)
       return new T.Tensor(leaf.dtype, leaf.shape, out)
     })

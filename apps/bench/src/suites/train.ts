@@ -9,10 +9,14 @@
  * With the fast kernels and more than one thread, fnn runs twice side by side: on one thread
  * (`trainStep`, single-threaded kernels) and on N threads by data parallelism
  * (`parallelTrainStep`: one shard of each batch per thread, the caller's kernels single-threaded
- * too), and the suite reports the speed-up of N threads over one. The comparisons with
+ * too), and the suite reports the speed-up of N threads over one. After each round of epochs it
+ * also measures how much N threads can give on this machine at that moment (see `ceiling.ts`):
+ * on a shared machine a second core may not be worth a second core. The comparisons with
  * TensorFlow.js use the faster fnn row.
  * @module
  */
+import type { Ceiling } from "../ceiling.ts"
+import { measureCeiling } from "../ceiling.ts"
 import { median } from "../harness.ts"
 import { mnist } from "../mnist.ts"
 import type { Check, Column, RunConfig, Suite, SuiteResult } from "../suite.ts"
@@ -69,6 +73,11 @@ interface EngineRuns {
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
 
+const describeCeiling = (c: Ceiling): string =>
+  `${c.threads} threads can give at most ${c.ceiling.toFixed(2)}× here: a ${c.rows}-row step ` +
+  `took ${c.aloneMs.toFixed(2)} ms alone and ` +
+  `${c.togetherMs.map((t) => t.toFixed(2)).join(" / ")} ms with ${c.threads} at once`
+
 const run =
   (suite: string, w: Workload) =>
   async (config: RunConfig): Promise<SuiteResult> => {
@@ -115,7 +124,8 @@ const run =
     }
     // Engines take their epochs in turn, so a burst of other load hits all of them alike.
     const rounds = Math.max(...runs.map((r) => r.epochs))
-    for (let round = 0; round < rounds; round++)
+    const ceilings: Ceiling[] = []
+    for (let round = 0; round < rounds; round++) {
       for (const r of runs) {
         if (round >= r.epochs) continue
         await r.trainer.enter()
@@ -130,6 +140,16 @@ const run =
             `mean loss ${timed.meanLoss.toFixed(4)}, test accuracy ${(100 * accuracy).toFixed(2)}%`,
         )
       }
+      if (scaling) {
+        const c = await measureCeiling(w, epoch, {
+          threads,
+          ms: config.quick ? 500 : 1500,
+          fast: true,
+        })
+        ceilings.push(c)
+        config.log(`${suite} ${describeCeiling(c)}`)
+      }
+    }
     const context = await tfjsContext()
     for (const r of runs) await r.trainer.release()
     if (scaling) await useFastThreads(threads)
@@ -188,10 +208,16 @@ const run =
     const speedup = many === undefined ? undefined : median(one.ms) / median(many.ms)
     const target = scalingTargets[w.name]
     const scalingLabel = `scaling, fnn ${threads} threads / 1 thread`
+    const ceiling = ceilings.length === 0 ? undefined : median(ceilings.map((c) => c.ceiling))
     if (many !== undefined && speedup !== undefined) {
       const detail =
         `${one.trainer.engine} ${seconds(median(one.ms))} / ${many.trainer.engine} ` +
-        `${seconds(median(many.ms))} = ${speedup.toFixed(2)}× (data-parallel, medians of this run)`
+        `${seconds(median(many.ms))} = ${speedup.toFixed(2)}× (data-parallel, medians of this run)` +
+        (ceiling === undefined
+          ? ""
+          : `; ${threads} threads could give at most ${ceiling.toFixed(2)}× on this machine ` +
+            `during the run (median of ${ceilings.length}: ${threads} shard-sized steps at once ` +
+            `against one alone)`)
       if (target !== undefined)
         checks.push({
           name: `fnn on ${threads} threads ≥ ${target}× fnn on 1 thread`,
@@ -213,6 +239,9 @@ const run =
           ? `${config.fnnKernels}, single-threaded on each thread of both fnn rows`
           : config.fnnKernels,
         ...(speedup === undefined ? {} : { [scalingLabel]: `${speedup.toFixed(2)}×` }),
+        ...(ceiling === undefined
+          ? {}
+          : { [`ceiling of ${threads} threads here`]: `${ceiling.toFixed(2)}×` }),
         ...context,
         "warm-up steps": warmup,
         "timed epochs restart from the initial weights": true,
@@ -231,6 +260,7 @@ const run =
                   manyThreadsMedianMs: median(many.ms),
                   speedup,
                   target: target ?? null,
+                  ceilings,
                 },
               },
             ]),

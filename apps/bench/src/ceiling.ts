@@ -1,13 +1,13 @@
 /**
- * How much more than one thread this machine gives to N threads running fnn's training steps at
- * once. Data parallelism cuts a batch of `b` rows into N shards and runs a `b/N`-row step on
- * every thread at the same time; if N such steps at once each take longer than one alone (cores
- * sharing caches, memory bandwidth or a host's time), no data-parallel step can beat that. This
- * module measures it: steps on `b/N`-row batches on this thread alone, then on this thread and
+ * How much more than one thread this machine gives to N threads running fnn's work at once.
+ * Running on N threads cuts a piece of work into N parts (a batch into shards of rows, a matrix
+ * product into bands of rows) and runs the parts at the same time; if N parts at once each take
+ * longer than one alone (cores sharing caches, memory bandwidth or a host's time), no threading
+ * can beat that. This module measures it: the part on this thread alone, then on this thread and
  * N − 1 workers together, for the same wall-clock time each.
  *
- * The ceiling is `N · alone / together`: the speed-up N threads would give if the shards were the
- * whole step (no combining of gradients, no optimizer update on one thread, no waiting).
+ * The ceiling is `N · alone / together`: the speed-up N threads would give if the parts were the
+ * whole work (nothing left to one thread, no waiting).
  * @module
  */
 import { Worker } from "node:worker_threads"
@@ -18,14 +18,26 @@ import type { Batch, Batches } from "@fnn/mnist"
 import type { Workload } from "./training.ts"
 import { initialParams, network } from "./training.ts"
 
+/**
+ * One thread's part of the work, as data a worker can be sent: training steps of a workload on
+ * shard-sized batches (taken in turn), or one matrix product.
+ */
+export type Part =
+  | {
+      readonly kind: "train"
+      readonly workload: Workload
+      readonly batches: ReadonlyArray<{ readonly x: Float32Array; readonly y: Int32Array }>
+    }
+  | { readonly kind: "matmul"; readonly m: number; readonly k: number; readonly n: number }
+
 /** What `measureCeiling` found. */
 export interface Ceiling {
   readonly threads: number
-  /** Rows per step: the workload's batch cut into `threads` shards. */
-  readonly rows: number
-  /** Milliseconds per step on this thread alone (the mean of a run before and one after). */
+  /** The part each thread ran, e.g. `a 64-row training step` or `a 512×1024·1024×1024 product`. */
+  readonly part: string
+  /** Milliseconds per part on this thread alone (the mean of a run before and one after). */
   readonly aloneMs: number
-  /** Milliseconds per step of each thread while all ran at once (this thread first). */
+  /** Milliseconds per part on each thread while all ran at once (this thread first). */
   readonly togetherMs: readonly number[]
   /** `threads · aloneMs / max(togetherMs)`. */
   readonly ceiling: number
@@ -36,10 +48,8 @@ const word = { ready: 0, go: 1, stop: 2 } as const
 
 /** What a worker is given. */
 interface CeilingSetup {
-  readonly workload: Workload
-  readonly batches: ReadonlyArray<{ readonly x: Float32Array; readonly y: Int32Array }>
+  readonly part: Part
   readonly control: SharedArrayBuffer
-  readonly warmupSteps: number
   /** Whether the workers install the fast kernels (on one thread each), as this thread did. */
   readonly fast: boolean
 }
@@ -50,8 +60,24 @@ interface CeilingReport {
   readonly ms: number
 }
 
-/** A loop of `trainStep`s over `batches` in turn, as every thread here runs it. */
-const stepper = (w: Workload, batches: readonly Batch[]): (() => void) => {
+/** The part as a function to call again and again (training steps take the batches in turn). */
+const runnerOf = (part: Part): (() => void) => {
+  if (part.kind === "matmul") {
+    const fill = (rows: number, cols: number, seed: number): T.Tensor =>
+      new T.Tensor(
+        "float32",
+        [rows, cols],
+        Float32Array.from({ length: rows * cols }, (_, i) => ((i * 7919 + seed) % 2001) / 1000 - 1),
+      )
+    const a = fill(part.m, part.k, 1)
+    const b = fill(part.k, part.n, 2)
+    return () => void T.matmul(a, b)
+  }
+  const w = part.workload
+  const batches = part.batches.map((b) => ({
+    x: new T.Tensor("float32", [b.y.length, b.x.length / b.y.length], b.x),
+    y: new T.Tensor("int32", [b.y.length], b.y),
+  }))
   const net = network(w)
   const optimizer = nn.sgd(w.lr)
   const trainStep = nn.trainStep({ net, loss: nn.softmaxCrossEntropy, optimizer })
@@ -75,25 +101,42 @@ const stepUntil = (step: () => void, done: () => boolean): CeilingReport => {
 
 const perStep = (r: CeilingReport): number => r.ms / r.steps
 
-/** The first `rows` rows of a batch, copied. */
-const head = (b: Batch, rows: number): Batch => {
-  const cut = (t: T.Tensor): T.Tensor => {
-    const r = t.size / t.shape[0]!
-    return new T.Tensor(t.dtype, [rows, ...t.shape.slice(1)], t.data.slice(0, rows * r))
+/**
+ * One thread's part of `threads`: training steps on the first rows of the epoch's first batches
+ * (a shard's worth).
+ */
+export const trainPart = (w: Workload, epoch: Batches, threads: number): Part => {
+  const rows = Math.floor(w.batchSize / threads)
+  const head = (b: Batch): { x: Float32Array; y: Int32Array } => ({
+    x: Float32Array.from(b.x.data.subarray(0, rows * (b.x.size / b.x.shape[0]!))),
+    y: Int32Array.from(b.y.data.subarray(0, rows)),
+  })
+  return {
+    kind: "train",
+    workload: w,
+    batches: Array.from({ length: Math.min(32, epoch.length) }, (_, i) => head(epoch.at(i))),
   }
-  return { x: cut(b.x), y: cut(b.y) }
 }
+
+/** One thread's part of `threads` of an `m×k · k×n` product: a band of ⌈m / threads⌉ rows. */
+export const matmulPart = (m: number, k: number, n: number, threads: number): Part => ({
+  kind: "matmul",
+  m: Math.ceil(m / threads),
+  k,
+  n,
+})
+
+const describePart = (part: Part): string =>
+  part.kind === "train"
+    ? `a ${part.batches[0]?.y.length ?? 0}-row training step`
+    : `a ${part.m}×${part.k}·${part.k}×${part.n} product`
 
 /** The worker's side: build the same loop, say ready, step from `go` until `stop`. */
 export const serveCeiling = (setup: CeilingSetup, report: (r: CeilingReport) => void): void => {
   if (setup.fast) installFastKernels({ threads: 1 })
   const control = new Int32Array(setup.control)
-  const batches = setup.batches.map((b) => ({
-    x: new T.Tensor("float32", [b.y.length, b.x.length / b.y.length], b.x),
-    y: new T.Tensor("int32", [b.y.length], b.y),
-  }))
-  const step = stepper(setup.workload, batches)
-  for (let i = 0; i < setup.warmupSteps; i++) step()
+  const step = runnerOf(setup.part)
+  warmUp(step)
   Atomics.add(control, word.ready, 1)
   Atomics.notify(control, word.ready)
   Atomics.wait(control, word.go, 0)
@@ -110,26 +153,27 @@ const workerCode = (tsxApi: string, module: string): string =>
     `serveCeiling(workerData, (r) => parentPort.postMessage(r))`,
   ].join("\n")
 
+/** Runs `step` for half a second and at least three times: JIT tiers, caches, memory. */
+const warmUp = (step: () => void): void => {
+  const until = performance.now() + 500
+  for (let i = 0; i < 3 || performance.now() < until; i++) step()
+}
+
 /**
- * Measures the ceiling for `threads` threads on workload `w`, with the first batches of `epoch`
- * cut to shard size, each phase lasting `ms` milliseconds. With `fast`, this thread must already
- * run the fast kernels on one thread; the workers install the same.
+ * Measures the ceiling of `threads` threads, each running `part` (see `trainPart`, `matmulPart`),
+ * each phase lasting `ms` milliseconds. With `fast`, this thread must already run the fast
+ * kernels on one thread; the workers install the same.
  * @example
- * const c = await measureCeiling(large, epochBatches(large, train, 0), { threads: 2, ms: 1500, fast: true })
+ * const part = trainPart(large, epochBatches(large, train, 0), 2)
+ * const c = await measureCeiling(part, { threads: 2, ms: 1500, fast: true })
  * c.ceiling // e.g. 1.93 on two free cores, 1.4 on two that get in each other's way
  */
 export const measureCeiling = async (
-  w: Workload,
-  epoch: Batches,
+  part: Part,
   { threads, ms, fast }: { readonly threads: number; readonly ms: number; readonly fast: boolean },
 ): Promise<Ceiling> => {
-  const rows = Math.floor(w.batchSize / threads)
-  const batches = Array.from({ length: Math.min(32, epoch.length) }, (_, i) =>
-    head(epoch.at(i), rows),
-  )
-  const warmupSteps = w.warmupSteps
-  const step = stepper(w, batches)
-  for (let i = 0; i < warmupSteps; i++) step()
+  const step = runnerOf(part)
+  warmUp(step)
   const alone = (): number => {
     const until = performance.now() + ms
     return perStep(stepUntil(step, () => performance.now() >= until))
@@ -137,16 +181,7 @@ export const measureCeiling = async (
   const before = alone()
 
   const control = new Int32Array(new SharedArrayBuffer(4 * 3))
-  const setup: CeilingSetup = {
-    workload: w,
-    batches: batches.map((b) => ({
-      x: Float32Array.from(b.x.data),
-      y: Int32Array.from(b.y.data),
-    })),
-    control: control.buffer,
-    warmupSteps,
-    fast,
-  }
+  const setup: CeilingSetup = { part, control: control.buffer, fast }
   const code = workerCode(
     import.meta.resolve("tsx/esm/api"),
     new URL("./ceiling.ts", import.meta.url).href,
@@ -188,7 +223,7 @@ export const measureCeiling = async (
     const togetherMs = [own, ...others]
     return {
       threads,
-      rows,
+      part: describePart(part),
       aloneMs,
       togetherMs,
       ceiling: (threads * aloneMs) / Math.max(...togetherMs),
@@ -197,3 +232,9 @@ export const measureCeiling = async (
     await Promise.all(workers.map((worker) => worker.terminate()))
   }
 }
+
+/** A ceiling as a progress line. */
+export const describeCeiling = (c: Ceiling): string =>
+  `${c.threads} threads can give at most ${c.ceiling.toFixed(2)}× here: ${c.part} ` +
+  `took ${c.aloneMs.toFixed(2)} ms alone and ` +
+  `${c.togetherMs.map((t) => t.toFixed(2)).join(" / ")} ms with ${c.threads} at once`

@@ -13,6 +13,8 @@ import type { Check, Column, RunConfig, Suite, SuiteResult } from "../suite.ts"
 import { tf, tfjsContext, useBackend } from "../tfjs.ts"
 import type { TfBackend } from "../tfjs.ts"
 import { useFastThreads } from "../threads.ts"
+import { describeCeiling, matmulPart, measureCeiling } from "../ceiling.ts"
+import type { Ceiling } from "../ceiling.ts"
 
 /** One product `[m, k] · [k, n]`. */
 export interface MatmulShape {
@@ -165,6 +167,7 @@ const run = async (config: RunConfig): Promise<SuiteResult> => {
   const ratios: { label: string; ratio: number }[] = []
   const scalings: { label: string; ratio: number }[] = []
   const overWasm: { label: string; ratio: number; oneThread: number | null }[] = []
+  let ceiling: Ceiling | undefined
   let worstDifference = 0
   for (const [index, shape] of shapes.entries()) {
     const label = shapeLabel(shape)
@@ -210,6 +213,14 @@ const run = async (config: RunConfig): Promise<SuiteResult> => {
     const fnnOverCpu = gflops("fnn") / gflops("tfjs-cpu")
     ratios.push({ label, ratio: fnnOverCpu })
     const scaling = single ? gflops("fnn") / gflops("fnn-1") : null
+    if (scaling !== null && label === scalingShape) {
+      // how much the threads could give on this machine now, each on a band of the rows
+      await useFastThreads(1)
+      const part = matmulPart(shape.m, shape.k, shape.n, threads!)
+      ceiling = await measureCeiling(part, { threads: threads!, ms: 1500, fast: true })
+      config.log(`matmul ${label} ${describeCeiling(ceiling)}`)
+      await useFastThreads(threads!)
+    }
     if (scaling !== null) scalings.push({ label, ratio: scaling })
     overWasm.push({
       label,
@@ -268,7 +279,12 @@ const run = async (config: RunConfig): Promise<SuiteResult> => {
       .map((r): Check => ({
         name: `fnn on ${threads} threads ≥ ${scalingTarget}× fnn on 1 thread on ${r.label}`,
         pass: r.ratio >= scalingTarget,
-        detail: `${r.ratio.toFixed(2)}× (medians of this run, repetitions taken in turn)`,
+        detail:
+          `${r.ratio.toFixed(2)}× (medians of this run, repetitions taken in turn)` +
+          (ceiling === undefined
+            ? ""
+            : `; ${ceiling.threads} threads could give at most ${ceiling.ceiling.toFixed(2)}× ` +
+              `on this machine just after (${ceiling.threads} row bands at once against one alone)`),
       })),
     {
       name: "all engines compute the same products",
@@ -282,8 +298,14 @@ const run = async (config: RunConfig): Promise<SuiteResult> => {
     columns: columnsFor(threads),
     rows,
     checks,
-    context: { "fnn kernels": config.fnnKernels, ...(await tfjsContext()) },
-    measurements,
+    context: {
+      "fnn kernels": config.fnnKernels,
+      ...(ceiling === undefined
+        ? {}
+        : { [`ceiling of ${ceiling.threads} threads here`]: `${ceiling.ceiling.toFixed(2)}×` }),
+      ...(await tfjsContext()),
+    },
+    measurements: ceiling === undefined ? measurements : [...measurements, { ceiling }],
   }
 }
 

@@ -16,7 +16,7 @@
  * @module
  */
 import type { Ceiling } from "../ceiling.ts"
-import { measureCeiling } from "../ceiling.ts"
+import { describeCeiling, measureCeiling, trainPart } from "../ceiling.ts"
 import { median } from "../harness.ts"
 import { mnist } from "../mnist.ts"
 import type { Check, Column, RunConfig, Suite, SuiteResult } from "../suite.ts"
@@ -72,11 +72,6 @@ interface EngineRuns {
 }
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
-
-const describeCeiling = (c: Ceiling): string =>
-  `${c.threads} threads can give at most ${c.ceiling.toFixed(2)}× here: a ${c.rows}-row step ` +
-  `took ${c.aloneMs.toFixed(2)} ms alone and ` +
-  `${c.togetherMs.map((t) => t.toFixed(2)).join(" / ")} ms with ${c.threads} at once`
 
 const run =
   (suite: string, w: Workload) =>
@@ -141,7 +136,7 @@ const run =
         )
       }
       if (scaling) {
-        const c = await measureCeiling(w, epoch, {
+        const c = await measureCeiling(trainPart(w, epoch, threads), {
           threads,
           ms: config.quick ? 500 : 1500,
           fast: true,

@@ -10,6 +10,7 @@ import {
   uninstallFastKernels,
 } from "../src/kernels/fast.ts"
 import { referenceKernels } from "../src/kernels/index.ts"
+import type { WasmApi } from "../src/kernels/wasm/api.ts"
 import * as T from "../src/index.ts"
 import { dyadicArb, expectLikeReference, matmulCaseArb } from "./wasm-support.ts"
 
@@ -23,6 +24,27 @@ const withoutWebAssembly = <A>(body: () => A): A => {
   const g = globalThis as { WebAssembly?: unknown }
   const saved = g.WebAssembly
   g.WebAssembly = undefined
+  try {
+    return body()
+  } finally {
+    g.WebAssembly = saved
+  }
+}
+
+/** Runs `body` with a `WebAssembly` whose `Module` constructor refuses to compile. */
+const withCompileRefused = <A>(body: () => A): A => {
+  const g = globalThis as { WebAssembly?: WasmApi }
+  const saved = g.WebAssembly!
+  const refused = function refused(): never {
+    throw new Error("compilation refused")
+  } as unknown as WasmApi["Module"]
+  g.WebAssembly = {
+    Module: refused,
+    Instance: saved.Instance,
+    Memory: saved.Memory,
+    validate: (bytes) => saved.validate(bytes),
+    compile: (bytes) => saved.compile(bytes),
+  }
   try {
     return body()
   } finally {
@@ -58,6 +80,21 @@ describe("installFastKernels", () => {
     const info = withoutWebAssembly(() => installFastKernels())
     expect(info).toEqual({ matmul: "js", threads: 1 })
     expect(currentKernels()).toBe(referenceKernels)
+  })
+
+  it("compiles its modules once: installing again reuses them", () => {
+    installFastKernels({ threads: 1 })
+    uninstallFastKernels()
+    const info = withCompileRefused(() => installFastKernels({ threads: 1, minMacs: 0 }))
+    expect(info).toEqual({ matmul: "wasm-simd", threads: 1 })
+    const a = T.tensor([
+      [1, 2],
+      [3, 4],
+    ])
+    expect(T.toArray(T.matmul(a, a))).toEqual([
+      [7, 10],
+      [15, 22],
+    ])
   })
 
   it("replaces an earlier installation rather than stacking on it", () => {

@@ -5,7 +5,10 @@ import type { Reporter, TestModule } from "vitest/node"
  * A test file that fails to load counts as one failed test.
  */
 export default class CountReporter implements Reporter {
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
+  onTestRunEnd(
+    testModules: ReadonlyArray<TestModule>,
+    unhandledErrors: ReadonlyArray<unknown>,
+  ): void {
     let passed = 0
     let failed = unhandledErrors.length
     let skipped = 0

@@ -87,14 +87,13 @@ describe("installFastKernels", () => {
     uninstallFastKernels()
     const info = withCompileRefused(() => installFastKernels({ threads: 1, minMacs: 0 }))
     expect(info).toEqual({ matmul: "wasm-simd", threads: 1 })
-    const a = T.tensor([
-      [1, 2],
-      [3, 4],
-    ])
-    expect(T.toArray(T.matmul(a, a))).toEqual([
-      [7, 10],
-      [15, 22],
-    ])
+    expect(fastKernelsInstalled()).toEqual(info)
+    fc.assert(
+      fc.property(matmulCaseArb("float32", dyadicArb), (c) =>
+        expectLikeReference(currentKernels().matmul, c, true),
+      ),
+      { numRuns: 10 },
+    )
   })
 
   it("replaces an earlier installation rather than stacking on it", () => {

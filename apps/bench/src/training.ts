@@ -121,11 +121,19 @@ export interface Trainer {
   readonly release: () => void | Promise<void>
 }
 
-/** fnn: `nn.trainStep` with `nn.sgd` and `nn.softmaxCrossEntropy`, as a user would write it. */
-export const fnnTrainer = (w: Workload, params: nn.Params, engine = "fnn"): Trainer => {
+/**
+ * An fnn trainer around `step` (called as `nn.trainStep`'s step is), starting from `params` with
+ * a fresh `optimizer` state.
+ */
+const fnnStepTrainer = <S extends nn.OptState>(
+  w: Workload,
+  params: nn.Params,
+  engine: string,
+  optimizer: nn.GradientTransformation<S>,
+  step: (state: nn.TrainState<nn.Params, S>, batch: Batch) => nn.StepResult<nn.Params, S>,
+  release: () => void | Promise<void>,
+): Trainer => {
   const net = network(w)
-  const optimizer = nn.sgd(w.lr)
-  const trainStep = nn.trainStep({ net, loss: nn.softmaxCrossEntropy, optimizer })
   let state = nn.trainState(params, optimizer)
   return {
     engine,
@@ -134,15 +142,22 @@ export const fnnTrainer = (w: Workload, params: nn.Params, engine = "fnn"): Trai
       state = nn.trainState(params, optimizer)
     },
     step: (batch) => {
-      const result = trainStep(state, batch)
+      const result = step(state, batch)
       state = result.state
       return result.loss
     },
     accuracy: (test) =>
       nn.evaluate(net, state.params, { x: test.images, y: test.labels }, { batchSize: 1000 })
         .accuracy,
-    release: () => undefined,
+    release,
   }
+}
+
+/** fnn: `nn.trainStep` with `nn.sgd` and `nn.softmaxCrossEntropy`, as a user would write it. */
+export const fnnTrainer = (w: Workload, params: nn.Params, engine = "fnn"): Trainer => {
+  const optimizer = nn.sgd(w.lr)
+  const step = nn.trainStep({ net: network(w), loss: nn.softmaxCrossEntropy, optimizer })
+  return fnnStepTrainer(w, params, engine, optimizer, step, () => undefined)
 }
 
 /**
@@ -158,31 +173,14 @@ export const fnnParallelTrainer = async (
   threads: number,
   engine = `fnn ${threads} threads`,
 ): Promise<Trainer> => {
-  const net = network(w)
   const optimizer = nn.sgd(w.lr)
-  const trainStep = await parallelTrainStep({
-    net,
+  const step = await parallelTrainStep({
+    net: network(w),
     loss: nn.softmaxCrossEntropy,
     optimizer,
     threads,
   })
-  let state = nn.trainState(params, optimizer)
-  return {
-    engine,
-    enter: () => Promise.resolve(),
-    reset: () => {
-      state = nn.trainState(params, optimizer)
-    },
-    step: (batch) => {
-      const result = trainStep(state, batch)
-      state = result.state
-      return result.loss
-    },
-    accuracy: (test) =>
-      nn.evaluate(net, state.params, { x: test.images, y: test.labels }, { batchSize: 1000 })
-        .accuracy,
-    release: () => trainStep.close(),
-  }
+  return fnnStepTrainer(w, params, engine, optimizer, step, () => step.close())
 }
 
 const upload = (t: Tensor): tf.Tensor => tf.tensor(t.data, [...t.shape], "float32")

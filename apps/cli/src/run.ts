@@ -6,7 +6,7 @@
  * @module
  */
 import { Command, CommanderError } from "@commander-js/extra-typings"
-import { installFastKernels } from "@fnn/tensor/fast"
+import { fastKernelsInstalled, installFastKernels } from "@fnn/tensor/fast"
 import type { CliError } from "./errors.ts"
 import { errorLine, exitCodeOf } from "./errors.ts"
 import type { RunIO } from "./io.ts"
@@ -183,14 +183,9 @@ const usageOf = (e: CommanderError, command: string | undefined): CliError => {
  * })
  * // code === 0; out holds the digit and its label
  */
-/** Whether the WebAssembly kernels are in; every run uses them, so in-process and spawned runs agree. */
-let fastKernels = false
-
 export const run = async (argv: ReadonlyArray<string>, io: RunIO): Promise<number> => {
-  if (!fastKernels) {
-    installFastKernels()
-    fastKernels = true
-  }
+  // every run uses the WebAssembly kernels, so in-process and spawned runs agree
+  if (fastKernelsInstalled() === undefined) installFastKernels()
   let code = 0
   let current: string | undefined
   const program = build(io, (c) => {

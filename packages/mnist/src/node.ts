@@ -131,13 +131,22 @@ const withFiles = (e: MnistError, images: string, labels: string): MnistError =>
   }
 }
 
+/** The two parts of MNIST: 60,000 training and 10,000 test examples. */
+export type MnistSplit = "train" | "test"
+
+const splitFiles: { readonly [S in MnistSplit]: readonly [images: string, labels: string] } = {
+  train: [mnistFiles.trainImages, mnistFiles.trainLabels],
+  test: [mnistFiles.testImages, mnistFiles.testLabels],
+}
+
+/** One split's two files from `dir`, checked together as a dataset. */
 const loadSplit = (
   dir: string,
-  imagesName: string,
-  labelsName: string,
+  split: MnistSplit,
   limit: number | undefined,
-): TE.TaskEither<MnistError, Dataset> =>
-  pipe(
+): TE.TaskEither<MnistError, Dataset> => {
+  const [imagesName, labelsName] = splitFiles[split]
+  return pipe(
     TE.Do,
     TE.apS("images", loadStandard(dir, imagesName)),
     TE.apS("labels", loadStandard(dir, labelsName)),
@@ -148,6 +157,7 @@ const loadSplit = (
       ),
     ),
   )
+}
 
 /** Where to read MNIST from and how much of it. */
 export interface LoadOptions {
@@ -157,18 +167,11 @@ export interface LoadOptions {
   readonly limit?: number
 }
 
-/** The two parts of MNIST: 60,000 training and 10,000 test examples. */
-export type MnistSplit = "train" | "test"
-
-const splitFiles: { readonly [S in MnistSplit]: readonly [images: string, labels: string] } = {
-  train: [mnistFiles.trainImages, mnistFiles.trainLabels],
-  test: [mnistFiles.testImages, mnistFiles.testLabels],
-}
-
-const resolveDir = (options: LoadOptions): E.Either<MnistError, string> => {
+/** The directory to read (the embedded copy's if none is given), after checking `limit`. */
+const resolveDir = (op: string, options: LoadOptions): E.Either<MnistError, string> => {
   const { limit } = options
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0))
-    throw new TensorError("loadMnist", `limit must be a non-negative integer, got ${limit}`)
+    throw new TensorError(op, `limit must be a non-negative integer, got ${limit}`)
   return options.dir === undefined
     ? E.tryCatch(embeddedDir, (reason) => ({
         _tag: "ReadFailed",
@@ -190,13 +193,11 @@ const resolveDir = (options: LoadOptions): E.Either<MnistError, string> => {
 export const loadMnistSplit = (
   split: MnistSplit,
   options: LoadOptions = {},
-): TE.TaskEither<MnistError, Dataset> => {
-  const [images, labels] = splitFiles[split]
-  return pipe(
-    TE.fromEither(resolveDir(options)),
-    TE.flatMap((d) => loadSplit(d, images, labels, options.limit)),
+): TE.TaskEither<MnistError, Dataset> =>
+  pipe(
+    TE.fromEither(resolveDir("loadMnistSplit", options)),
+    TE.flatMap((dir) => loadSplit(dir, split, options.limit)),
   )
-}
 
 /**
  * Loads the training (60,000) and test (10,000) sets. Every failure, from a missing file to a
@@ -213,7 +214,12 @@ export const loadMnist = (
   options: LoadOptions = {},
 ): TE.TaskEither<MnistError, { readonly train: Dataset; readonly test: Dataset }> =>
   pipe(
-    TE.Do,
-    TE.apS("train", loadMnistSplit("train", options)),
-    TE.apS("test", loadMnistSplit("test", options)),
+    TE.fromEither(resolveDir("loadMnist", options)),
+    TE.flatMap((dir) =>
+      pipe(
+        TE.Do,
+        TE.apS("train", loadSplit(dir, "train", options.limit)),
+        TE.apS("test", loadSplit(dir, "test", options.limit)),
+      ),
+    ),
   )

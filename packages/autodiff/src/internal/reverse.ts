@@ -202,6 +202,5 @@ export const sumTo = (g: T.Tensor, shape: T.Shape): T.Tensor => {
     if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i)
   // the axes are sorted, distinct and in range: the primitive directly, as `T.sum` would bind it
   const summed = axes.length === 0 ? g : bind("sum", [g], { axes })
-  // summing the leading axes alone already gives `shape` (a bias's gradient): no reshape to record
-  return shapesEqual(summed.shape, shape) ? summed : T.reshape(summed, shape)
+  return T.reshape(summed, shape)
 }

@@ -10,9 +10,8 @@
  */
 import * as T from "@fnn/tensor"
 import type { Params, Primitive } from "@fnn/tensor/internal"
-import { bind } from "@fnn/tensor/internal"
+import { bind, keptShape } from "@fnn/tensor/internal"
 import type { Partial } from "./elementwise.ts"
-import { keptShape } from "./axes.ts"
 import { binaryPartials, unaryPartials } from "./elementwise.ts"
 
 /** Cotangents for a primitive's inputs, in order; missing or `undefined` entries are zeros. */

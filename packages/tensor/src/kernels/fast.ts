@@ -13,12 +13,9 @@
  */
 import type { Kernel } from "../dispatch.ts"
 import { currentKernels, useKernels } from "../dispatch.ts"
-import type { WasmApi, WasmModule } from "./wasm/api.ts"
 import { availableParallelism, nodeWorkerThreads, wasmApi } from "./wasm/api.ts"
-import { decodeBase64 } from "./wasm/base64.ts"
-import type { GemmEngine } from "./wasm/engine.ts"
-import { createEngine } from "./wasm/engine.ts"
-import { f32Module, f32ModuleShared, f64Module, f64ModuleShared } from "./wasm/gemm.generated.ts"
+import type { CompiledModules, GemmEngine } from "./wasm/engine.ts"
+import { compileModulesAsync, createEngine } from "./wasm/engine.ts"
 import { wasmMatmul } from "./wasm/matmul.ts"
 
 /** What `installFastKernels` put in place. */
@@ -68,37 +65,7 @@ const threadCount = (threads: FastKernelOptions["threads"]): number => {
 const sharedWanted = (threads: number): boolean =>
   threads > 1 && nodeWorkerThreads() !== undefined && typeof SharedArrayBuffer === "function"
 
-/** Both modules, compiled for one kind of memory. */
-interface Compiled {
-  readonly f32: WasmModule
-  readonly f64: WasmModule
-  readonly shared: boolean
-}
-
-/**
- * Modules compiled by an earlier installation, by kind of memory. Installing again reuses them:
- * besides the compile time, V8 shares a module's optimized code with every instance and worker,
- * while a fresh compilation starts again from baseline code that is slower until it tiers up.
- */
-const compiledModules = new Map<boolean, Compiled>()
-
-const compileSync = (api: WasmApi, shared: boolean): Compiled | undefined => {
-  const cached = compiledModules.get(shared)
-  if (cached !== undefined) return cached
-  try {
-    const compiled = {
-      f32: new api.Module(decodeBase64(shared ? f32ModuleShared : f32Module)),
-      f64: new api.Module(decodeBase64(shared ? f64ModuleShared : f64Module)),
-      shared,
-    }
-    compiledModules.set(shared, compiled)
-    return compiled
-  } catch {
-    return undefined
-  }
-}
-
-const install = (options: FastKernelOptions, compiled?: Compiled): FastKernels => {
+const install = (options: FastKernelOptions, compiled?: CompiledModules): FastKernels => {
   uninstallFastKernels()
   const api = wasmApi()
   const threads = threadCount(options.threads)
@@ -112,7 +79,7 @@ const install = (options: FastKernelOptions, compiled?: Compiled): FastKernels =
             threadMinMacs: options.threadMinMacs ?? fastKernelDefaults.threadMinMacs,
             coolDown: fastKernelDefaults.coolDown,
           },
-          compiled ?? compileSync(api, sharedWanted(threads)),
+          compiled,
         )
   if (engine === undefined) return { matmul: "js", threads: 1 }
   const matmul = wasmMatmul(engine, { minMacs: options.minMacs ?? fastKernelDefaults.minMacs })
@@ -144,17 +111,11 @@ export const installFastKernelsAsync = async (
 ): Promise<FastKernels> => {
   const api = wasmApi()
   if (api === undefined) return install(options)
-  const shared = sharedWanted(threadCount(options.threads))
   try {
-    const cached = compiledModules.get(shared)
-    if (cached !== undefined) return install(options, cached)
-    const [f32, f64] = await Promise.all([
-      api.compile(decodeBase64(shared ? f32ModuleShared : f32Module)),
-      api.compile(decodeBase64(shared ? f64ModuleShared : f64Module)),
-    ])
-    const compiled = { f32, f64, shared }
-    compiledModules.set(shared, compiled)
-    return install(options, compiled)
+    return install(
+      options,
+      await compileModulesAsync(api, sharedWanted(threadCount(options.threads))),
+    )
   } catch {
     uninstallFastKernels()
     return { matmul: "js", threads: 1 }

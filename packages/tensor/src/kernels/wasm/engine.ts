@@ -109,29 +109,71 @@ const makeMemory = (
   return undefined
 }
 
+/** Both GEMM modules, compiled for one kind of memory (shared for worker threads, or not). */
+export interface CompiledModules {
+  readonly f32: WasmModule
+  readonly f64: WasmModule
+  readonly shared: boolean
+}
+
+const moduleBytes = (shared: boolean): readonly [Uint8Array, Uint8Array] => [
+  decodeBase64(shared ? f32ModuleShared : f32Module),
+  decodeBase64(shared ? f64ModuleShared : f64Module),
+]
+
+/**
+ * Modules compiled in this realm, by kind of memory; every later engine reuses them. Besides the
+ * compile time, V8 shares a module's optimized code with all its instances and workers, while a
+ * fresh compilation starts again from baseline code that is slower until it tiers up.
+ */
+const compiledModules = new Map<boolean, CompiledModules>()
+
+/** The modules for one kind of memory, compiled now if not yet; undefined if refused. */
+export const compileModules = (api: WasmApi, shared: boolean): CompiledModules | undefined => {
+  const cached = compiledModules.get(shared)
+  if (cached !== undefined) return cached
+  try {
+    const [f32, f64] = moduleBytes(shared).map((bytes) => new api.Module(bytes))
+    const compiled = { f32: f32!, f64: f64!, shared }
+    compiledModules.set(shared, compiled)
+    return compiled
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * `compileModules`, compiling asynchronously (browsers' main threads refuse to compile large
+ * modules synchronously); rejects where compilation fails.
+ */
+export const compileModulesAsync = async (
+  api: WasmApi,
+  shared: boolean,
+): Promise<CompiledModules> => {
+  const cached = compiledModules.get(shared)
+  if (cached !== undefined) return cached
+  const [f32, f64] = await Promise.all(moduleBytes(shared).map((bytes) => api.compile(bytes)))
+  const compiled = { f32: f32!, f64: f64!, shared }
+  compiledModules.set(shared, compiled)
+  return compiled
+}
+
 /**
  * An engine, or undefined where WebAssembly SIMD is unavailable (no `WebAssembly`, the modules
- * do not validate, or synchronous compilation is refused).
+ * do not validate, or synchronous compilation is refused). Without `compiled`, it compiles the
+ * modules it needs (see `compileModules`).
  */
 export const createEngine = (
   api: WasmApi,
   options: EngineOptions,
-  compiled?: { readonly f32: WasmModule; readonly f64: WasmModule; readonly shared: boolean },
+  compiled?: CompiledModules,
 ): GemmEngine | undefined => {
   const threadsApi = options.threads > 1 ? nodeWorkerThreads() : undefined
   const shared =
     compiled?.shared ?? (threadsApi !== undefined && typeof SharedArrayBuffer === "function")
-  let modules: readonly [WasmModule, WasmModule]
-  try {
-    modules = compiled
-      ? [compiled.f32, compiled.f64]
-      : [
-          new api.Module(decodeBase64(shared ? f32ModuleShared : f32Module)),
-          new api.Module(decodeBase64(shared ? f64ModuleShared : f64Module)),
-        ]
-  } catch {
-    return undefined
-  }
+  const both = compiled ?? compileModules(api, shared)
+  if (both === undefined) return undefined
+  const modules = [both.f32, both.f64] as const
   const made = makeMemory(api, shared)
   if (made === undefined) return undefined
   const { memory, maxPages } = made

@@ -33,10 +33,30 @@ export const shapesEqual = (a: Shape, b: Shape): boolean =>
 export const showShape = (s: Shape): string => `[${s.join(", ")}]`
 
 /**
+ * Whether `x` broadcasts to `shape` without changing it (NumPy rules: aligned on the right, each of
+ * x's axes 1 or equal), so a broadcast of the two has exactly `shape`.
+ */
+export const fitsInto = (x: Shape, shape: Shape): boolean => {
+  const pad = shape.length - x.length
+  if (pad < 0) return false
+  for (let i = 0; i < x.length; i++) {
+    const d = x[i]!
+    if (d !== 1 && d !== shape[pad + i]) return false
+  }
+  return true
+}
+
+/**
  * The NumPy broadcast of several shapes, or throws naming `op` and every shape.
  * Axes are aligned on the right; an axis of size 1 stretches to match.
  */
 export const broadcastShapes = (op: string, ...shapes: ReadonlyArray<Shape>): Shape => {
+  // the common case, one operand fitting into the other, allocates nothing
+  if (shapes.length === 2) {
+    const [a, b] = shapes as readonly [Shape, Shape]
+    if (fitsInto(b, a)) return a
+    if (fitsInto(a, b)) return b
+  }
   const rankOut = Math.max(0, ...shapes.map((s) => s.length))
   const out = new Array<number>(rankOut).fill(1)
   for (const s of shapes) {

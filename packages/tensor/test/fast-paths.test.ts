@@ -11,7 +11,8 @@ import * as T from "../src/index.ts"
 import type { BinaryPrimitive, ComparePrimitive } from "../src/internal.ts"
 import { referenceKernels } from "../src/internal.ts"
 import type { ReadPattern } from "../src/kernels/strided.ts"
-import { fitsInto, readPattern } from "../src/kernels/strided.ts"
+import { fitsInto } from "../src/shape.ts"
+import { readPattern } from "../src/kernels/strided.ts"
 import type { Ref } from "./reference.ts"
 import {
   broadcastShapeRef,

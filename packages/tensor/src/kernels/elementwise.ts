@@ -13,7 +13,7 @@ import type { TypedArray } from "../dtype.ts"
 import { allocate, arrayFrom } from "../dtype.ts"
 import { broadcastShapes, sizeOf } from "../shape.ts"
 import { Tensor } from "../tensor.ts"
-import { broadcastStrides, fitsInto, forEachRow, readPattern } from "./strided.ts"
+import { broadcastStrides, forEachRow, readPattern } from "./strided.ts"
 
 type Arr = TypedArray
 type UnaryLoop = (x: Arr, out: Arr, n: number) => void
@@ -461,10 +461,6 @@ const runBinary = (
   )
 }
 
-/** The broadcast shape of `a` and `b`: one of theirs when the other fits into it. */
-const binaryShape = (op: string, a: Shape, b: Shape): Shape =>
-  fitsInto(b, a) ? a : fitsInto(a, b) ? b : broadcastShapes(op, a, b)
-
 /** Every op's runs for any dtype: its reference loop. */
 const referenceRuns = Object.fromEntries(
   Object.entries(binaryLoops).map(([op, loop]) => [op, stridedRuns(loop)]),
@@ -476,7 +472,7 @@ export const binary = (op: BinaryPrimitive): ((inputs: ReadonlyArray<Tensor>) =>
   const generic = referenceRuns[op]
   const f32 = float32Runs[op] ?? generic
   return ([a, b]: ReadonlyArray<Tensor>): Tensor => {
-    const shape = binaryShape(op, a!.shape, b!.shape)
+    const shape = broadcastShapes(op, a!.shape, b!.shape)
     const dtype = a!.dtype
     const out = allocate(dtype, sizeOf(shape))
     runBinary(loop, dtype === "float32" ? f32 : generic, a!, b!, shape, out)
@@ -490,7 +486,7 @@ export const compare = (op: ComparePrimitive): ((inputs: ReadonlyArray<Tensor>) 
   const generic = referenceRuns[op]
   const f32 = float32Runs[op] ?? generic
   return ([a, b]: ReadonlyArray<Tensor>): Tensor => {
-    const shape = binaryShape(op, a!.shape, b!.shape)
+    const shape = broadcastShapes(op, a!.shape, b!.shape)
     const out = allocate("int32", sizeOf(shape))
     runBinary(loop, a!.dtype === "float32" ? f32 : generic, a!, b!, shape, out)
     return new Tensor("int32", shape, out)

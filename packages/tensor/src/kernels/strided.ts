@@ -20,20 +20,6 @@ export const broadcastStrides = (shape: Shape, outShape: Shape): number[] => {
 }
 
 /**
- * Whether `x` broadcasts to `shape` without changing it (NumPy rules: aligned on the right, each of
- * x's axes 1 or equal), so a broadcast of the two has exactly `shape`.
- */
-export const fitsInto = (x: Shape, shape: Shape): boolean => {
-  const pad = shape.length - x.length
-  if (pad < 0) return false
-  for (let i = 0; i < x.length; i++) {
-    const d = x[i]!
-    if (d !== 1 && d !== shape[pad + i]) return false
-  }
-  return true
-}
-
-/**
  * How an operand that fits into `shape` (see `fitsInto`) is read, in C order, when broadcast to
  * it. With `n` elements out of the output's `size` (both > 0), the broadcast reads element `i` of
  * the output from the operand's element

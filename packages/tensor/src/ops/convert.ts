@@ -31,10 +31,30 @@ export const cast = (x: Tensor, dtype: DType): Tensor => {
 }
 
 /**
+ * The dtype of the common case that needs no promotion: every tensor has it and every number
+ * takes it as is (integers next to int32); undefined otherwise.
+ */
+const sharedDType = (args: ReadonlyArray<TensorLike>): DType | undefined => {
+  let d: DType | undefined
+  for (const a of args) if (a instanceof Tensor) d ??= a.dtype
+  if (d === undefined) return undefined
+  for (const a of args)
+    if (
+      a instanceof Tensor
+        ? a.dtype !== d
+        : typeof a !== "number" || (d === "int32" && !Number.isInteger(a))
+    )
+      return undefined
+  return d
+}
+
+/**
  * Brings arguments to one dtype. Tensors promote (`int32 < float32 < float64`); numbers are weakly
  * typed and take the tensors' dtype (a fractional number turns int32 into float32).
  */
 export const promote = (op: string, args: ReadonlyArray<TensorLike>): Tensor[] => {
+  const common = sharedDType(args)
+  if (common !== undefined) return args.map((a) => (a instanceof Tensor ? a : scalar(a, common)))
   let dtype: DType | undefined
   args.forEach((a, i) => {
     if (a instanceof Tensor) dtype = dtype === undefined ? a.dtype : promoteTypes(dtype, a.dtype)

@@ -5,15 +5,12 @@
  * @module
  */
 import type { BinaryPrimitive, ComparePrimitive, UnaryPrimitive } from "../primitives.ts"
-import type { Shape } from "../shape.ts"
 import { bind } from "../dispatch.ts"
 import { defaultFloat, isFloat } from "../dtype.ts"
-import { fitsInto } from "../kernels/strided.ts"
 import { broadcastShapes } from "../shape.ts"
-import { Tensor } from "../tensor.ts"
+import type { Tensor } from "../tensor.ts"
 import type { TensorLike } from "./convert.ts"
 import { asTensor, cast, promote } from "./convert.ts"
-import { scalar } from "./creation.ts"
 
 const keepType =
   (prim: UnaryPrimitive) =>
@@ -28,36 +25,11 @@ const floatType =
     return bind(prim, [isFloat(t.dtype) ? t : cast(t, defaultFloat)], {})
   }
 
-/**
- * `promote(op, [a, b])`, without its intermediate arrays in the common cases (two tensors of one
- * dtype; a tensor and a number that takes its dtype), which give the same tensors.
- */
-const promotePair = (op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] => {
-  if (a instanceof Tensor) {
-    if (b instanceof Tensor) {
-      if (a.dtype === b.dtype) return [a, b]
-    } else if (typeof b === "number" && (a.dtype !== "int32" || Number.isInteger(b)))
-      return [a, scalar(b, a.dtype)]
-  } else if (
-    b instanceof Tensor &&
-    typeof a === "number" &&
-    (b.dtype !== "int32" || Number.isInteger(a))
-  )
-    return [scalar(a, b.dtype), b]
-  const [x, y] = promote(op, [a, b])
-  return [x!, y!]
-}
-
-/** Throws, naming `op`, unless the shapes broadcast (no work when one fits into the other). */
-const checkBroadcast = (op: string, a: Shape, b: Shape): void => {
-  if (!fitsInto(a, b) && !fitsInto(b, a)) broadcastShapes(op, a, b)
-}
-
 const binaryOp =
   (prim: BinaryPrimitive) =>
   (a: TensorLike, b: TensorLike): Tensor => {
-    const [x, y] = promotePair(prim, a, b)
-    checkBroadcast(prim, x.shape, y.shape)
+    const [x, y] = promote(prim, [a, b]) as [Tensor, Tensor]
+    broadcastShapes(prim, x.shape, y.shape)
     return bind(prim, [x, y], {})
   }
 
@@ -65,8 +37,8 @@ const binaryOp =
 const compareOp =
   (prim: ComparePrimitive, swap = false, op: string = prim) =>
   (a: TensorLike, b: TensorLike): Tensor => {
-    const [x, y] = promotePair(op, a, b)
-    checkBroadcast(op, x.shape, y.shape)
+    const [x, y] = promote(op, [a, b]) as [Tensor, Tensor]
+    broadcastShapes(op, x.shape, y.shape)
     return swap ? bind(prim, [y, x], {}) : bind(prim, [x, y], {})
   }
 
@@ -114,9 +86,9 @@ export const minimum = binaryOp("minimum")
  * @example T.div(T.tensor([1, 2]), 4) // [0.25, 0.5]
  */
 export const div = (a: TensorLike, b: TensorLike): Tensor => {
-  const [x, y] = promotePair("div", a, b)
+  const [x, y] = promote("div", [a, b]) as [Tensor, Tensor]
   const f = isFloat(x.dtype) ? x.dtype : defaultFloat
-  checkBroadcast("div", x.shape, y.shape)
+  broadcastShapes("div", x.shape, y.shape)
   return bind("div", [cast(x, f), cast(y, f)], {})
 }
 
@@ -148,7 +120,7 @@ export const where = (cond: TensorLike, a: TensorLike, b: TensorLike): Tensor =>
   const raw = asTensor("where", "cond", cond)
   // non-zero (NaN included) means true, as in NumPy
   const c = raw.dtype === "int32" ? raw : sub(1, equal(raw, 0))
-  const [x, y] = promotePair("where", a, b)
+  const [x, y] = promote("where", [a, b]) as [Tensor, Tensor]
   broadcastShapes("where", c.shape, x.shape, y.shape)
   return bind("where", [c, x, y], {})
 }

@@ -11,12 +11,13 @@
  * @module
  */
 import { Worker } from "node:worker_threads"
-import * as nn from "@fnn/nn"
 import { installFastKernels } from "@fnn/tensor/fast"
 import * as T from "@fnn/tensor"
 import type { Batch, Batches } from "@fnn/mnist"
 import type { Workload } from "./training.ts"
-import { initialParams, network } from "./training.ts"
+import { sequence } from "./harness.ts"
+import { useFastThreads } from "./threads.ts"
+import { fnnTrainer, initialParams } from "./training.ts"
 
 /**
  * One thread's part of the work, as data a worker can be sent: training steps of a workload on
@@ -50,8 +51,6 @@ const word = { ready: 0, go: 1, stop: 2 } as const
 interface CeilingSetup {
   readonly part: Part
   readonly control: SharedArrayBuffer
-  /** Whether the workers install the fast kernels (on one thread each), as this thread did. */
-  readonly fast: boolean
 }
 
 /** What a worker reports. */
@@ -63,29 +62,17 @@ interface CeilingReport {
 /** The part as a function to call again and again (training steps take the batches in turn). */
 const runnerOf = (part: Part): (() => void) => {
   if (part.kind === "matmul") {
-    const fill = (rows: number, cols: number, seed: number): T.Tensor =>
-      new T.Tensor(
-        "float32",
-        [rows, cols],
-        Float32Array.from({ length: rows * cols }, (_, i) => ((i * 7919 + seed) % 2001) / 1000 - 1),
-      )
-    const a = fill(part.m, part.k, 1)
-    const b = fill(part.k, part.n, 2)
+    const a = new T.Tensor("float32", [part.m, part.k], sequence(part.m * part.k, 1))
+    const b = new T.Tensor("float32", [part.k, part.n], sequence(part.k * part.n, 2))
     return () => void T.matmul(a, b)
   }
-  const w = part.workload
   const batches = part.batches.map((b) => ({
     x: new T.Tensor("float32", [b.y.length, b.x.length / b.y.length], b.x),
     y: new T.Tensor("int32", [b.y.length], b.y),
   }))
-  const net = network(w)
-  const optimizer = nn.sgd(w.lr)
-  const trainStep = nn.trainStep({ net, loss: nn.softmaxCrossEntropy, optimizer })
-  let state = nn.trainState(initialParams(w), optimizer)
+  const trainer = fnnTrainer(part.workload, initialParams(part.workload))
   let i = 0
-  return () => {
-    state = trainStep(state, batches[i++ % batches.length]!).state
-  }
+  return () => void trainer.step(batches[i++ % batches.length]!)
 }
 
 /** Steps until `done()`; returns the steps taken and the milliseconds they took. */
@@ -133,7 +120,7 @@ const describePart = (part: Part): string =>
 
 /** The worker's side: build the same loop, say ready, step from `go` until `stop`. */
 export const serveCeiling = (setup: CeilingSetup, report: (r: CeilingReport) => void): void => {
-  if (setup.fast) installFastKernels({ threads: 1 })
+  installFastKernels({ threads: 1 })
   const control = new Int32Array(setup.control)
   const step = runnerOf(setup.part)
   warmUp(step)
@@ -161,27 +148,29 @@ const warmUp = (step: () => void): void => {
 
 /**
  * Measures the ceiling of `threads` threads, each running `part` (see `trainPart`, `matmulPart`),
- * each phase lasting `ms` milliseconds. With `fast`, this thread must already run the fast
- * kernels on one thread; the workers install the same.
+ * each phase lasting `ms` milliseconds, on the fast kernels (single-threaded on every thread; this
+ * thread's are left so).
  * @example
  * const part = trainPart(large, epochBatches(large, train, 0), 2)
- * const c = await measureCeiling(part, { threads: 2, ms: 1500, fast: true })
+ * const c = await measureCeiling(part, { threads: 2, ms: 1500 })
  * c.ceiling // e.g. 1.93 on two free cores, 1.4 on two that get in each other's way
  */
 export const measureCeiling = async (
   part: Part,
-  { threads, ms, fast }: { readonly threads: number; readonly ms: number; readonly fast: boolean },
+  { threads, ms }: { readonly threads: number; readonly ms: number },
 ): Promise<Ceiling> => {
+  await useFastThreads(1)
   const step = runnerOf(part)
   warmUp(step)
-  const alone = (): number => {
+  /** Milliseconds per step on this thread over `ms` milliseconds. */
+  const timed = (): number => {
     const until = performance.now() + ms
     return perStep(stepUntil(step, () => performance.now() >= until))
   }
-  const before = alone()
+  const before = timed()
 
   const control = new Int32Array(new SharedArrayBuffer(4 * 3))
-  const setup: CeilingSetup = { part, control: control.buffer, fast }
+  const setup: CeilingSetup = { part, control: control.buffer }
   const code = workerCode(
     import.meta.resolve("tsx/esm/api"),
     new URL("./ceiling.ts", import.meta.url).href,
@@ -214,11 +203,10 @@ export const measureCeiling = async (
     }
     Atomics.store(control, word.go, 1)
     Atomics.notify(control, word.go)
-    const until = performance.now() + ms
-    const own = perStep(stepUntil(step, () => performance.now() >= until))
+    const own = timed()
     Atomics.store(control, word.stop, 1)
     const others = (await Promise.all(reports)).map(perStep)
-    const after = alone()
+    const after = timed()
     const aloneMs = (before + after) / 2
     const togetherMs = [own, ...others]
     return {

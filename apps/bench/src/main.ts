@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url"
 import * as E from "fp-ts/lib/Either.js"
 import { parseFlags, renderFlagError, usage } from "./cli.ts"
 import { useFnnKernels } from "./kernels.ts"
-import { defaultThreads, noteFastThreads } from "./threads.ts"
+import { defaultThreads } from "./threads.ts"
 import { environment, formatReport, toJson, writeJson } from "./report.ts"
 import type { RunConfig } from "./suite.ts"
 import { suites } from "./suites/index.ts"
@@ -35,7 +35,6 @@ const main = async (): Promise<number> => {
     return 1
   }
   const threads = flags.threads ?? defaultThreads()
-  if (flags.kernels === "fast") noteFastThreads(threads)
   const config: RunConfig = {
     reps: flags.reps ?? (flags.quick ? 3 : 5),
     warmup: 1,

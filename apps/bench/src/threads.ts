@@ -5,7 +5,7 @@
  * @module
  */
 import { availableParallelism } from "node:os"
-import { fastKernelsReady, installFastKernels } from "@fnn/tensor/fast"
+import { fastKernelsInstalled, fastKernelsReady, installFastKernels } from "@fnn/tensor/fast"
 
 /**
  * The threads fnn uses when `--threads` is not given: one per core, up to 8, as the fast kernels
@@ -15,14 +15,6 @@ import { fastKernelsReady, installFastKernels } from "@fnn/tensor/fast"
  */
 export const defaultThreads = (): number => Math.min(8, availableParallelism())
 
-/** The thread count of the fast kernels installed now, as far as this module knows. */
-let current: number | undefined
-
-/** Records that the fast kernels were installed with `threads` threads (by `useFnnKernels`). */
-export const noteFastThreads = (threads: number): void => {
-  current = threads
-}
-
 /**
  * Installs the fast kernels with `threads` threads (the caller included) unless they already
  * run so, and waits for their workers; true if it installed them (the next product is then the
@@ -31,9 +23,8 @@ export const noteFastThreads = (threads: number): void => {
  * await useFastThreads(1) // fnn's matrix products on the calling thread alone
  */
 export const useFastThreads = async (threads: number): Promise<boolean> => {
-  if (current === threads) return false
+  if (fastKernelsInstalled()?.threads === threads) return false
   const installed = installFastKernels({ threads })
-  current = threads
   if (installed.threads > 1) await fastKernelsReady()
   return true
 }

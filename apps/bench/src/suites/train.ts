@@ -148,11 +148,9 @@ const run =
         )
       }
       if (scaling) {
-        await useFastThreads(1)
         const c = await measureCeiling(trainPart(w, epoch, threads), {
           threads,
           ms: config.quick ? 500 : 1500,
-          fast: true,
         })
         ceilings.push(c)
         config.log(`${suite} ${describeCeiling(c)}`)

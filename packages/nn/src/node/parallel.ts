@@ -9,7 +9,7 @@
 import * as E from "fp-ts/lib/Either.js"
 import * as T from "@fnn/tensor"
 import type { DType, Shape, Tensor, TypedArray } from "@fnn/tensor"
-import { allocate, shapesEqual } from "@fnn/tensor/internal"
+import { allocate, byteSize, shapesEqual, showShape } from "@fnn/tensor/internal"
 import { fastKernelsInstalled } from "@fnn/tensor/fast"
 import type { Key } from "../initializers.ts"
 import type { Params } from "../layers.ts"
@@ -31,8 +31,10 @@ import {
   claimedByCaller,
   controlWords,
   lossName,
+  messageOf,
   op,
   rowSize,
+  rowsView,
   shardBounds,
   spins,
   viewOf,
@@ -91,22 +93,6 @@ const kernelsOf = (choice: ParallelSpec<Params, OptState>["kernels"]): WorkerKer
 
 /** A parameter tree's structure (flattened with an opaque leaf type, see `step`). */
 type Def = T.tree.TreeDef<Tensor, Tensor>
-
-const showShape = (s: Shape): string => `[${s.join(", ")}]`
-
-const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e))
-
-/** The rows `[start, end)` of `t` (batch first) as a tensor over the same storage. */
-const rows = (t: Tensor, start: number, end: number): Tensor => {
-  const r = rowSize(t.shape)
-  return new T.Tensor(
-    t.dtype,
-    [end - start, ...t.shape.slice(1)],
-    t.data.subarray(start * r, end * r),
-  )
-}
-
-const bytes = (dtype: DType, n: number): number => n * (dtype === "float64" ? 8 : 4)
 
 /**
  * `out[t] = Σᵢ weights[i]·parts[i][t]`, summed in float64 in the order of `parts` and rounded
@@ -178,7 +164,7 @@ interface Shared {
 }
 
 const share = (dtype: DType, n: number): Shared => {
-  const buffer = new SharedArrayBuffer(bytes(dtype, n))
+  const buffer = new SharedArrayBuffer(n * byteSize(dtype))
   return { buffer, view: viewOf(dtype, buffer) }
 }
 
@@ -233,7 +219,6 @@ const sameLeaves = (layout: Layout, def: Def, leaves: Tensor[]): boolean =>
   )
 
 interface Pool {
-  readonly api: WorkerThreads
   readonly workers: ReadonlyArray<NodeWorker>
   /** The caller's ends of the workers' channels. */
   readonly ports: ReadonlyArray<Port>
@@ -320,7 +305,7 @@ const startPool = async (
   ready = true
   // from now on a forgotten close() must not keep the process alive
   for (const w of workers) w.unref()
-  return { api, workers, ports, control, losses, failure: () => failure }
+  return { workers, ports, control, losses, failure: () => failure }
 }
 
 /**
@@ -377,7 +362,8 @@ export const parallelTrainStep = async <P extends Params, S extends OptState>(
       "the loss must be one of nn.mse, nn.softmaxCrossEntropy, nn.binaryCrossEntropy (workers " +
         "rebuild it by name; a wrapper or custom loss cannot be sent to them)",
     )
-  const description: unknown = JSON.parse(JSON.stringify(describe(net)))
+  const described = describe(net)
+  const description: unknown = JSON.parse(JSON.stringify(described))
   const rebuilt = fromDescription(description)
   if (E.isLeft(rebuilt))
     fail(
@@ -386,7 +372,7 @@ export const parallelTrainStep = async <P extends Params, S extends OptState>(
     )
   const workerKernels = kernelsOf(spec.kernels)
   const pool = await startPool(api, threadsWanted - 1, {
-    description: describe(net),
+    description: described,
     loss: named,
     kernels: workerKernels,
   })
@@ -456,9 +442,9 @@ export const parallelTrainStep = async <P extends Params, S extends OptState>(
 
   const workerError = (w: number): string => {
     let message = "failed"
-    for (let m = pool.api.receiveMessageOnPort(ports[w]!); m !== undefined;) {
+    for (let m = api.receiveMessageOnPort(ports[w]!); m !== undefined;) {
       message = (m.message as ErrorMessage).error
-      m = pool.api.receiveMessageOnPort(ports[w]!)
+      m = api.receiveMessageOnPort(ports[w]!)
     }
     return message
   }
@@ -488,11 +474,12 @@ export const parallelTrainStep = async <P extends Params, S extends OptState>(
     const bounds = shardBounds(n, k)
     const first = bounds[1]!
     const shard = (i: number): Batch => ({
-      x: rows(x, bounds[i]!, bounds[i + 1]!),
-      y: rows(y, bounds[i]!, bounds[i + 1]!),
+      x: rowsView(x.dtype, x.shape.slice(1), x.data, bounds[i]!, bounds[i + 1]!),
+      y: rowsView(y.dtype, y.shape.slice(1), y.data, bounds[i]!, bounds[i + 1]!),
     })
-    const shardKey = (i: number): Key | undefined =>
-      key === undefined ? undefined : T.random.foldIn(key, i)
+    const keys =
+      key === undefined ? undefined : bounds.slice(0, k).map((_, i) => T.random.foldIn(key, i))
+    const shardKey = (i: number): Key | undefined => keys?.[i]
     // flattened as an opaque leaf type: the structure is the caller's, P again when rebuilt
     const [leaves, def] = T.tree.flatten<Tensor>(state.params as unknown as Tensor)
     const l = ensureLayout(def, leaves, x, y, n - first)

@@ -17,7 +17,9 @@
  * caller writes them only when no job is claimed and not done.
  * @module
  */
-import type { DType, Shape, TypedArray } from "@fnn/tensor"
+import * as T from "@fnn/tensor"
+import type { DType, Shape, Tensor, TypedArray } from "@fnn/tensor"
+import { sizeOf } from "@fnn/tensor/internal"
 import type { LayerDescription } from "../description.ts"
 import type { Loss } from "../losses.ts"
 import { binaryCrossEntropy, mse, softmaxCrossEntropy } from "../losses.ts"
@@ -128,7 +130,22 @@ export const shardBounds = (n: number, k: number): number[] =>
   Array.from({ length: k + 1 }, (_, i) => Math.floor((i * n) / k))
 
 /** Elements in one row of a tensor whose first axis is the batch. */
-export const rowSize = (shape: Shape): number => shape.slice(1).reduce((a, b) => a * b, 1)
+export const rowSize = (shape: Shape): number => sizeOf(shape.slice(1))
+
+/** Rows `[start, end)` of `data`, rows of shape `rowShape`, as a tensor over the same memory. */
+export const rowsView = (
+  dtype: DType,
+  rowShape: Shape,
+  data: TypedArray,
+  start: number,
+  end: number,
+): Tensor => {
+  const r = sizeOf(rowShape)
+  return new T.Tensor(dtype, [end - start, ...rowShape], data.subarray(start * r, end * r))
+}
+
+/** An error's message, or the thrown value as text. */
+export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
 /** The typed array of `dtype` over all of `buffer`. */
 export const viewOf = (dtype: DType, buffer: SharedArrayBuffer): TypedArray =>

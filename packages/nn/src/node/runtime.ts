@@ -13,11 +13,9 @@ export interface Port {
 
 /** A `node:worker_threads` Worker, as far as this folder uses it. */
 export interface NodeWorker {
-  ref(): void
   unref(): void
   terminate(): Promise<number>
   on(event: "message" | "error" | "exit", listener: (value: unknown) => void): void
-  off(event: "message" | "error" | "exit", listener: (value: unknown) => void): void
 }
 
 /** The subset of `node:worker_threads` in use. */

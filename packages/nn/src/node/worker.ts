@@ -25,7 +25,8 @@ import {
   controlWords,
   lossesByName,
   op,
-  rowSize,
+  messageOf,
+  rowsView,
   spins,
   viewOf,
   word,
@@ -36,7 +37,6 @@ import { workerThreads } from "./runtime.ts"
 interface Slot {
   readonly dtype: DType
   readonly rowShape: Shape
-  readonly rowSize: number
   readonly data: TypedArray
 }
 
@@ -52,7 +52,6 @@ interface Layout {
 const slot = (s: SlotLayout): Slot => ({
   dtype: s.dtype,
   rowShape: s.rowShape,
-  rowSize: rowSize([0, ...s.rowShape]),
   data: viewOf(s.dtype, s.buffer),
 })
 
@@ -73,15 +72,6 @@ const layoutOf = (m: LayoutMessage): Layout => {
     y: slot(m.y),
   }
 }
-
-const rowsOf = (s: Slot, offset: number, rows: number): Tensor =>
-  new T.Tensor(
-    s.dtype,
-    [rows, ...s.rowShape],
-    s.data.subarray(offset * s.rowSize, (offset + rows) * s.rowSize),
-  )
-
-const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
 const serve = (threads: WorkerThreads, setup: WorkerSetup, parent: Port): void => {
   const port = setup.port as Port
@@ -132,7 +122,9 @@ const serve = (threads: WorkerThreads, setup: WorkerSetup, parent: Port): void =
         control[at(word.hasKey)] === 1
           ? T.random.keyFromData([control[at(word.key0)]! >>> 0, control[at(word.key1)]! >>> 0])
           : undefined
-      const batch = { x: rowsOf(layout.x, offset, rows), y: rowsOf(layout.y, offset, rows) }
+      const rowsOf = (s: Slot): Tensor =>
+        rowsView(s.dtype, s.rowShape, s.data, offset, offset + rows)
+      const batch = { x: rowsOf(layout.x), y: rowsOf(layout.y) }
       const [value, grads] = lossAndGrad(net, loss, layout.params, batch, key)
       const g = T.tree.leaves(grads)
       layout.grads.forEach((out, i) => out.set(g[i]!.data))

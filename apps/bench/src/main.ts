@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url"
 import * as E from "fp-ts/lib/Either.js"
 import { parseFlags, renderFlagError, usage } from "./cli.ts"
 import { useFnnKernels } from "./kernels.ts"
-import { defaultThreads } from "./threads.ts"
+import { defaultThreadCount } from "@fnn/tensor/internal"
 import { environment, formatReport, toJson, writeJson } from "./report.ts"
 import type { RunConfig } from "./suite.ts"
 import { suites } from "./suites/index.ts"
@@ -34,7 +34,7 @@ const main = async (): Promise<number> => {
     console.error(`bench: --kernels ${flags.kernels}: ${kernels.left}`)
     return 1
   }
-  const threads = flags.threads ?? defaultThreads()
+  const threads = flags.threads ?? defaultThreadCount()
   const config: RunConfig = {
     reps: flags.reps ?? (flags.quick ? 3 : 5),
     warmup: 1,

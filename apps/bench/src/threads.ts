@@ -1,19 +1,10 @@
 /**
- * fnn on one thread and on several in the same run: the thread count to compare against, and
- * switching the fast kernels between thread counts (each switch starts or stops their worker
- * threads, so it happens between measurements, never inside one).
+ * fnn on one thread and on several in the same run: switching the fast kernels between thread
+ * counts (each switch starts or stops their worker threads, so it happens between measurements,
+ * never inside one).
  * @module
  */
-import { availableParallelism } from "node:os"
 import { fastKernelsInstalled, fastKernelsReady, installFastKernels } from "@fnn/tensor/fast"
-
-/**
- * The threads fnn uses when `--threads` is not given: one per core, up to 8, as the fast kernels
- * choose for themselves.
- * @example
- * defaultThreads() // 2 on a 2-core machine
- */
-export const defaultThreads = (): number => Math.min(8, availableParallelism())
 
 /**
  * Installs the fast kernels with `threads` threads (the caller included) unless they already

@@ -29,3 +29,4 @@ export {
   showShape,
 } from "./shape.ts"
 export { allocate, arrayFrom, byteSize, dtypeOf } from "./dtype.ts"
+export { defaultThreadCount, nodeBuiltin } from "./kernels/wasm/api.ts"

@@ -9,7 +9,13 @@
 import * as E from "fp-ts/lib/Either.js"
 import * as T from "@fnn/tensor"
 import type { DType, Shape, Tensor, TypedArray } from "@fnn/tensor"
-import { allocate, byteSize, shapesEqual, showShape } from "@fnn/tensor/internal"
+import {
+  allocate,
+  byteSize,
+  defaultThreadCount,
+  shapesEqual,
+  showShape,
+} from "@fnn/tensor/internal"
 import { fastKernelsInstalled } from "@fnn/tensor/fast"
 import type { Key } from "../initializers.ts"
 import type { Params } from "../layers.ts"
@@ -41,7 +47,7 @@ import {
   word,
 } from "./protocol.ts"
 import type { NodeWorker, Port, WorkerThreads } from "./runtime.ts"
-import { availableParallelism, workerThreads } from "./runtime.ts"
+import { workerThreads } from "./runtime.ts"
 
 /** What `parallelTrainStep` needs: `trainStep`'s spec, and how many threads to use. */
 export interface ParallelSpec<P extends Params, S extends OptState> extends TrainSpec<P, S> {
@@ -78,7 +84,7 @@ const fail: (message: string) => never = (message) => {
 }
 
 const threadCount = (threads: ParallelSpec<Params, OptState>["threads"]): number => {
-  if (threads === undefined || threads === "auto") return Math.min(8, availableParallelism())
+  if (threads === undefined || threads === "auto") return defaultThreadCount()
   if (!Number.isSafeInteger(threads) || threads < 1 || threads > 64)
     return fail(`threads must be "auto" or an integer in [1, 64], got ${String(threads)}`)
   return threads

@@ -4,6 +4,7 @@
  * (Node ≥ 20.16), so that a runtime without them means "no workers", never a load error.
  * @module
  */
+import { nodeBuiltin } from "@fnn/tensor/internal"
 
 /** A `node:worker_threads` MessagePort, as far as this folder uses it. */
 export interface Port {
@@ -37,28 +38,8 @@ export interface WorkerThreads {
   readonly isMainThread: boolean
 }
 
-interface NodeProcess {
-  readonly getBuiltinModule?: (id: string) => unknown
-}
-
-const builtin = <M>(id: string): M | undefined => {
-  const proc = (globalThis as { readonly process?: NodeProcess }).process
-  if (typeof proc?.getBuiltinModule !== "function") return undefined
-  try {
-    return proc.getBuiltinModule(id) as M | undefined
-  } catch {
-    return undefined
-  }
-}
-
 /** `node:worker_threads`, where threads with shared memory and `Atomics.wait` are available. */
 export const workerThreads = (): WorkerThreads | undefined =>
   typeof SharedArrayBuffer === "function" && typeof Atomics === "object"
-    ? builtin<WorkerThreads>("node:worker_threads")
+    ? nodeBuiltin<WorkerThreads>("node:worker_threads")
     : undefined
-
-/** The number of logical processors Node reports, or 1 where it cannot tell. */
-export const availableParallelism = (): number => {
-  const os = builtin<{ availableParallelism?: () => number }>("node:os")
-  return Math.max(1, os?.availableParallelism?.() ?? 1)
-}

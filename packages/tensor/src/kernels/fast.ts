@@ -13,7 +13,7 @@
  */
 import type { Kernel } from "../dispatch.ts"
 import { currentKernels, useKernels } from "../dispatch.ts"
-import { availableParallelism, nodeWorkerThreads, wasmApi } from "./wasm/api.ts"
+import { defaultThreadCount, nodeWorkerThreads, wasmApi } from "./wasm/api.ts"
 import type { CompiledModules, GemmEngine } from "./wasm/engine.ts"
 import { compileModulesAsync, createEngine } from "./wasm/engine.ts"
 import { wasmMatmul } from "./wasm/matmul.ts"
@@ -58,7 +58,7 @@ let installed:
 
 const threadCount = (threads: FastKernelOptions["threads"]): number => {
   if (threads === undefined || threads === "auto")
-    return nodeWorkerThreads() === undefined ? 1 : Math.min(8, availableParallelism())
+    return nodeWorkerThreads() === undefined ? 1 : defaultThreadCount()
   return Number.isFinite(threads) ? Math.max(1, Math.min(64, Math.floor(threads))) : 1
 }
 

@@ -59,30 +59,31 @@ interface NodeProcess {
 }
 
 /**
- * `node:worker_threads` through `process.getBuiltinModule` (Node ≥ 20.16): no import statement,
+ * A Node built-in module through `process.getBuiltinModule` (Node ≥ 20.16): no import statement,
  * so bundlers for browsers see nothing to resolve, and other runtimes get `undefined`.
  */
-export const nodeWorkerThreads = (): NodeWorkerThreads | undefined => {
+export const nodeBuiltin = <M>(id: string): M | undefined => {
   const proc = (globalThis as { readonly process?: NodeProcess }).process
   if (typeof proc?.getBuiltinModule !== "function") return undefined
   try {
-    return proc.getBuiltinModule("node:worker_threads") as NodeWorkerThreads | undefined
+    return proc.getBuiltinModule(id) as M | undefined
   } catch {
     return undefined
   }
 }
 
+/** `node:worker_threads`, or `undefined` outside Node (see `nodeBuiltin`). */
+export const nodeWorkerThreads = (): NodeWorkerThreads | undefined =>
+  nodeBuiltin<NodeWorkerThreads>("node:worker_threads")
+
 /** The number of logical processors Node reports, or 1 where it cannot tell. */
 export const availableParallelism = (): number => {
-  const proc = (globalThis as { readonly process?: NodeProcess }).process
-  if (typeof proc?.getBuiltinModule !== "function") return 1
-  try {
-    const os = proc.getBuiltinModule("node:os") as { availableParallelism?: () => number }
-    return Math.max(1, os.availableParallelism?.() ?? 1)
-  } catch {
-    return 1
-  }
+  const os = nodeBuiltin<{ availableParallelism?: () => number }>("node:os")
+  return Math.max(1, os?.availableParallelism?.() ?? 1)
 }
+
+/** Threads to use when asked for "auto": one per logical processor, up to 8. */
+export const defaultThreadCount = (): number => Math.min(8, availableParallelism())
 
 /** Milliseconds from a monotonic clock (`performance.now`, else `Date.now`). */
 export const now = (): number => {

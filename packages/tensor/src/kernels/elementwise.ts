@@ -466,32 +466,30 @@ const referenceRuns = Object.fromEntries(
   Object.entries(binaryLoops).map(([op, loop]) => [op, stridedRuns(loop)]),
 ) as Record<BinaryPrimitive | ComparePrimitive, Runs>
 
-/** A broadcasting binary kernel; output dtype is the inputs' dtype. */
-export const binary = (op: BinaryPrimitive): ((inputs: ReadonlyArray<Tensor>) => Tensor) => {
+/** A broadcasting kernel of `op` with output dtype `outDtype`, or the inputs' dtype if absent. */
+const broadcasting = (
+  op: BinaryPrimitive | ComparePrimitive,
+  outDtype?: "int32",
+): ((inputs: ReadonlyArray<Tensor>) => Tensor) => {
   const loop = binaryLoops[op]
   const generic = referenceRuns[op]
   const f32 = float32Runs[op] ?? generic
   return ([a, b]: ReadonlyArray<Tensor>): Tensor => {
     const shape = broadcastShapes(op, a!.shape, b!.shape)
-    const dtype = a!.dtype
+    const dtype = outDtype ?? a!.dtype
     const out = allocate(dtype, sizeOf(shape))
-    runBinary(loop, dtype === "float32" ? f32 : generic, a!, b!, shape, out)
+    runBinary(loop, a!.dtype === "float32" ? f32 : generic, a!, b!, shape, out)
     return new Tensor(dtype, shape, out)
   }
 }
 
+/** A broadcasting binary kernel; output dtype is the inputs' dtype. */
+export const binary = (op: BinaryPrimitive): ((inputs: ReadonlyArray<Tensor>) => Tensor) =>
+  broadcasting(op)
+
 /** A broadcasting comparison kernel; output is int32 zeros and ones. */
-export const compare = (op: ComparePrimitive): ((inputs: ReadonlyArray<Tensor>) => Tensor) => {
-  const loop = binaryLoops[op]
-  const generic = referenceRuns[op]
-  const f32 = float32Runs[op] ?? generic
-  return ([a, b]: ReadonlyArray<Tensor>): Tensor => {
-    const shape = broadcastShapes(op, a!.shape, b!.shape)
-    const out = allocate("int32", sizeOf(shape))
-    runBinary(loop, a!.dtype === "float32" ? f32 : generic, a!, b!, shape, out)
-    return new Tensor("int32", shape, out)
-  }
-}
+export const compare = (op: ComparePrimitive): ((inputs: ReadonlyArray<Tensor>) => Tensor) =>
+  broadcasting(op, "int32")
 
 /** `out[oi + j] = c[ci + j·cs] ≠ 0 ? a[ai + j·as] : b[bi + j·bs]` for j < n. */
 type WhereLoop = (

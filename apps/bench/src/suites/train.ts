@@ -161,8 +161,13 @@ const run =
     if (scaling) await useFastThreads(threads)
 
     const byEngine = (engine: string): EngineRuns => runs.find((r) => r.trainer.engine === engine)!
-    const fnnRuns = fnnTrainers.map((t) => byEngine(t.engine))
-    const fnn = fnnRuns.reduce((a, b) => (median(b.ms) < median(a.ms) ? b : a))
+    const fastest = (rs: readonly EngineRuns[]): EngineRuns | undefined =>
+      rs.reduce<EngineRuns | undefined>(
+        (best, r) => (best === undefined || median(r.ms) < median(best.ms) ? r : best),
+        undefined,
+      )
+    const fnnRuns = runs.slice(0, fnnTrainers.length)
+    const fnn = fastest(fnnRuns)!
     const wasm = byEngine("tfjs-wasm")
     const last = (xs: readonly number[]): number => xs[xs.length - 1]!
     const reference = (engine: string): number | null =>
@@ -210,12 +215,7 @@ const run =
       },
     ]
     const one = fnnRuns[0]!
-    const many = fnnRuns
-      .slice(1)
-      .reduce<EngineRuns | undefined>(
-        (best, r) => (best === undefined || median(r.ms) < median(best.ms) ? r : best),
-        undefined,
-      )
+    const many = fastest(fnnRuns.slice(1))
     const speedup = many === undefined ? undefined : median(one.ms) / median(many.ms)
     const target = scalingTargets[w.name]
     const scalingLabel = `scaling, fnn ${threads} threads / 1 thread`
@@ -260,7 +260,7 @@ const run =
         "issue's PyTorch (1 core) s": w.reference.pytorch,
       },
       measurements: [
-        ...(many === undefined || speedup === undefined
+        ...(many === undefined
           ? []
           : [
               {

@@ -96,6 +96,41 @@ describe("the WebAssembly matmul kernel agrees with the reference kernel", () =>
   })
 })
 
+describe("the engine's private memory", () => {
+  it("grows without detaching a buffer (a detach slows typed-array loops process-wide)", () => {
+    const api = wasmApi()!
+    const buffers: Array<ArrayBuffer | SharedArrayBuffer> = []
+    // the WebAssembly API, recording the buffer of every memory the engine makes
+    const Memory = class extends api.Memory {
+      constructor(descriptor: ConstructorParameters<typeof api.Memory>[0]) {
+        super(descriptor)
+        buffers.push(this.buffer)
+      }
+    }
+    const recording = Object.assign(Object.create(api) as typeof api, { Memory })
+    const own = createEngine(recording, { threads: 1, threadMinMacs: Infinity, coolDown: 0 })!
+    const growing = wasmMatmul(own, { minMacs: 0 })
+    // each product needs more memory than the last: 64 KiB pages run out at once
+    for (const m of [8, 64, 256, 700]) {
+      const a = new Tensor(
+        "float32",
+        [m, 96],
+        Float32Array.from({ length: m * 96 }, (_, i) => i % 3),
+      )
+      const b = new Tensor(
+        "float32",
+        [96, m],
+        Float32Array.from({ length: 96 * m }, (_, i) => i % 5),
+      )
+      expectLikeReference(growing, { a, b, transposeA: false, transposeB: false }, true)
+    }
+    own.dispose()
+    // a detached buffer reads as 0 bytes long
+    for (const buffer of buffers) expect(buffer.byteLength).toBeGreaterThan(0)
+    expect(buffers.length).toBeGreaterThan(1)
+  })
+})
+
 describe("the WebAssembly matmul kernel falls back to the reference kernel", () => {
   it("for int32, giving exactly the reference result", () => {
     fc.assert(

@@ -176,24 +176,29 @@ export const createEngine = (
   const modules = [both.f32, both.f64] as const
   const made = makeMemory(api, shared)
   if (made === undefined) return undefined
-  const { memory, maxPages } = made
+  let { memory } = made
+  const { maxPages } = made
   const names = [
     ["packB_f32", "gemm_f32"],
     ["packB_f64", "gemm_f64"],
   ] as const
-  let fns: GemmFunction[]
-  try {
-    fns = modules.flatMap((module, i) => {
-      const exports = new api.Instance(module, { env: { mem: memory } }).exports
+  /** The four functions, as instances of the modules over `mem`. */
+  const instantiate = (mem: WasmMemory): GemmFunction[] =>
+    modules.flatMap((module, i) => {
+      const exports = new api.Instance(module, { env: { mem } }).exports
       return names[i]!.map((name) => exports[name] as GemmFunction)
     })
+  let fns: GemmFunction[]
+  try {
+    fns = instantiate(memory)
   } catch {
     return undefined
   }
-  const kinds: Record<FastDType, Kind> = {
-    float32: { size: 4, blocking: f32Blocking, packB: fns[0]!, gemm: fns[1]!, fnPackB: 0 },
-    float64: { size: 8, blocking: f64Blocking, packB: fns[2]!, gemm: fns[3]!, fnPackB: 2 },
-  }
+  const kindsOf = (f: GemmFunction[]): Record<FastDType, Kind> => ({
+    float32: { size: 4, blocking: f32Blocking, packB: f[0]!, gemm: f[1]!, fnPackB: 0 },
+    float64: { size: 8, blocking: f64Blocking, packB: f[2]!, gemm: f[3]!, fnPackB: 2 },
+  })
+  let kinds = kindsOf(fns)
   let pool: Pool | undefined
   if (shared && threadsApi !== undefined) {
     try {
@@ -211,12 +216,20 @@ export const createEngine = (
   let buffer = memory.buffer
   let f32 = new Float32Array(buffer)
   let f64 = new Float64Array(buffer)
+  /**
+   * Makes the memory at least `bytes` long. A shared memory grows in place. A private one is
+   * replaced by a larger one with the modules instantiated again over it: growing it would detach
+   * its old buffer, and after the first detached buffer of a process V8 no longer assumes that
+   * typed arrays stay attached, so loops over typed arrays it could treat as constants (module
+   * level arrays, say) lose their fast path in the whole program.
+   */
   const ensure = (bytes: number): boolean => {
-    const have = memory.buffer.byteLength
-    if (bytes > have) {
-      const pages = Math.ceil((bytes - have) / PAGE)
-      // grow a little beyond the need so that slowly rising sizes do not grow every call
-      const extra = Math.min(Math.ceil(pages / 4), Math.max(0, maxPages - have / PAGE - pages))
+    const have = buffer.byteLength
+    if (bytes <= have) return true
+    const pages = Math.ceil((bytes - have) / PAGE)
+    // grow a little beyond the need so that slowly rising sizes do not grow every call
+    const extra = Math.min(Math.ceil(pages / 4), Math.max(0, maxPages - have / PAGE - pages))
+    if (shared) {
       try {
         memory.grow(pages + extra)
       } catch {
@@ -226,12 +239,19 @@ export const createEngine = (
           return false
         }
       }
+    } else {
+      try {
+        const larger = new api.Memory({ initial: have / PAGE + pages + extra, maximum: maxPages })
+        fns = instantiate(larger)
+        kinds = kindsOf(fns)
+        memory = larger
+      } catch {
+        return false
+      }
     }
-    if (memory.buffer !== buffer || memory.buffer.byteLength !== buffer.byteLength) {
-      buffer = memory.buffer
-      f32 = new Float32Array(buffer)
-      f64 = new Float64Array(buffer)
-    }
+    buffer = memory.buffer
+    f32 = new Float32Array(buffer)
+    f64 = new Float64Array(buffer)
     return true
   }
 
@@ -254,9 +274,8 @@ export const createEngine = (
       out.fill(0, outOffset, outOffset + m * n)
       return true
     }
-    const kind = kinds[dtype]
-    const { mr, nr, unroll, mc, kc } = kind.blocking
-    const E = kind.size
+    const { mr, nr, unroll, mc, kc } = kinds[dtype].blocking
+    const E = kinds[dtype].size
     const nPad = roundUp(n, nr)
     const mPad = roundUp(m, mr)
     // k-blocks of equal depth (784 = 4 × 196, not 3 × 256 + 16): a shallow last block would
@@ -280,6 +299,8 @@ export const createEngine = (
     const apStride = mc * kc * E
     const end = offAp + team * apStride
     if (end > maxPages * PAGE || !ensure(end)) return false
+    // read after `ensure`: a private memory that had to grow comes with new instances
+    const kind = kinds[dtype]
     const view = dtype === "float32" ? f32 : f64
     const copyA = (): void =>
       view.set(a.length === m * k ? a : a.subarray(aOffset, aOffset + m * k), offA / E)

@@ -362,8 +362,10 @@ describe("where", () => {
   const tripleArb = fc.tuple(dimsArb(0, 3), dtypeArb).chain(([s, d]) =>
     fc.tuple(partArb(s), partArb(s), partArb(s)).chain(([sc, sa, sb]) =>
       fc.tuple(
-        // conditions: zero, one, and other non-zero values
-        tensorArb(sc, "int32", () => fc.integer({ min: -2, max: 2 })),
+        // conditions: zero, one, and other non-zero values, the int32 extremes included
+        tensorArb(sc, "int32", () =>
+          fc.oneof(fc.integer({ min: -2, max: 2 }), fc.constantFrom(-(2 ** 31), 2 ** 31 - 1)),
+        ),
         tensorArb(sa, d),
         tensorArb(sb, d),
       ),

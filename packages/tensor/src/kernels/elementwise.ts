@@ -512,14 +512,87 @@ const whereLoop: WhereLoop = (c, ci, cs, a, ai, as, b, bi, bs, out, oi, n) => {
     out[oi++] = c[ci] !== 0 ? a[ai]! : b[bi]!
 }
 
-/** The same loop for float32 values only, so its element access stays monomorphic. */
-const whereLoopF32: WhereLoop = (c, ci, cs, a, ai, as, b, bi, bs, out, oi, n) => {
-  for (let j = 0; j < n; j++, ci += cs, ai += as, bi += bs)
-    out[oi++] = c[ci] !== 0 ? a[ai]! : b[bi]!
-}
-
 /** The stride of an operand of `n` elements read whole or, when `n` is 1, as a scalar. */
 const step = (n: number): number => (n === 1 ? 0 : 1)
+
+/** All ones where `k` is non-zero, else all zeros, without a branch. */
+// (k | -k) has its sign bit set exactly when k ≠ 0; the shift spreads it over the word
+const maskOf = (k: number): number => (k | -k) >> 31
+
+/**
+ * `out[j] = c[j] ≠ 0 ? a[j] : b[j]` on the bits of 32-bit values, as masks rather than branches:
+ * the conditions of a ReLU are as good as random, and a mispredicted branch per element costs
+ * more than the rest of the loop. Four elements per iteration.
+ */
+const selectBits = (c: Int32Array, a: Int32Array, b: Int32Array, out: Int32Array, n: number) => {
+  let j = 0
+  for (; j + 4 <= n; j += 4) {
+    let m = maskOf(c[j]!)
+    out[j] = (a[j]! & m) | (b[j]! & ~m)
+    m = maskOf(c[j + 1]!)
+    out[j + 1] = (a[j + 1]! & m) | (b[j + 1]! & ~m)
+    m = maskOf(c[j + 2]!)
+    out[j + 2] = (a[j + 2]! & m) | (b[j + 2]! & ~m)
+    m = maskOf(c[j + 3]!)
+    out[j + 3] = (a[j + 3]! & m) | (b[j + 3]! & ~m)
+  }
+  for (; j < n; j++) {
+    const m = maskOf(c[j]!)
+    out[j] = (a[j]! & m) | (b[j]! & ~m)
+  }
+}
+
+/**
+ * `selectBits` with one side a scalar `s`: `out[j] = (c[j] ≠ 0) ≠ flipped ? s : other[j]`, where
+ * `flip` is 0, or −1 for a scalar on the "false" side.
+ */
+const selectScalarBits = (
+  c: Int32Array,
+  s: number,
+  other: Int32Array,
+  flip: number,
+  out: Int32Array,
+  n: number,
+) => {
+  let j = 0
+  for (; j + 4 <= n; j += 4) {
+    let m = maskOf(c[j]!) ^ flip
+    out[j] = (s & m) | (other[j]! & ~m)
+    m = maskOf(c[j + 1]!) ^ flip
+    out[j + 1] = (s & m) | (other[j + 1]! & ~m)
+    m = maskOf(c[j + 2]!) ^ flip
+    out[j + 2] = (s & m) | (other[j + 2]! & ~m)
+    m = maskOf(c[j + 3]!) ^ flip
+    out[j + 3] = (s & m) | (other[j + 3]! & ~m)
+  }
+  for (; j < n; j++) {
+    const m = maskOf(c[j]!) ^ flip
+    out[j] = (s & m) | (other[j]! & ~m)
+  }
+}
+
+/** The bits of a float32 or int32 array, as an int32 view of the same memory. */
+const bitsOf = (x: Arr): Int32Array =>
+  x instanceof Int32Array ? x : new Int32Array(x.buffer, x.byteOffset, x.length)
+
+/**
+ * `where` on 32-bit values with a full condition and each value full or a scalar (not both), by
+ * selecting bits; false, having done nothing, for anything else.
+ */
+const whereBits = (cd: Arr, ad: Arr, bd: Arr, out: Arr): boolean => {
+  const n = out.length
+  const kind = out.constructor
+  if (!(cd instanceof Int32Array) || cd.length !== n || out instanceof Float64Array) return false
+  if (ad.constructor !== kind || bd.constructor !== kind) return false
+  const o = bitsOf(out)
+  if (ad.length === n && bd.length === n) selectBits(cd, bitsOf(ad), bitsOf(bd), o, n)
+  else if (ad.length === 1 && bd.length === n)
+    selectScalarBits(cd, bitsOf(ad)[0]!, bitsOf(bd), 0, o, n)
+  else if (ad.length === n && bd.length === 1)
+    selectScalarBits(cd, bitsOf(bd)[0]!, bitsOf(ad), -1, o, n)
+  else return false
+  return true
+}
 
 /** `where(cond, a, b)`: `a` where `cond` is non-zero, else `b`; all three broadcast. */
 export const where = ([c, a, b]: ReadonlyArray<Tensor>): Tensor => {
@@ -529,13 +602,13 @@ export const where = ([c, a, b]: ReadonlyArray<Tensor>): Tensor => {
   const cd = c!.data
   const ad = a!.data
   const bd = b!.data
+  if (size === 0 || whereBits(cd, ad, bd, out)) return new Tensor(a!.dtype, shape, out)
   const cn = cd.length
   const an = ad.length
   const bn = bd.length
-  const loop = a!.dtype === "float32" ? whereLoopF32 : whereLoop
   // each operand read whole (same size) or as a scalar: one run, strides 1 or 0
   if ((cn === size || cn === 1) && (an === size || an === 1) && (bn === size || bn === 1)) {
-    loop(cd, 0, step(cn), ad, 0, step(an), bd, 0, step(bn), out, 0, size)
+    whereLoop(cd, 0, step(cn), ad, 0, step(an), bd, 0, step(bn), out, 0, size)
     return new Tensor(a!.dtype, shape, out)
   }
   forEachRow(
@@ -548,7 +621,7 @@ export const where = ([c, a, b]: ReadonlyArray<Tensor>): Tensor => {
     ],
     [0, 0, 0, 0],
     (off, n, s) =>
-      loop(cd, off[0]!, s[0]!, ad, off[1]!, s[1]!, bd, off[2]!, s[2]!, out, off[3]!, n),
+      whereLoop(cd, off[0]!, s[0]!, ad, off[1]!, s[1]!, bd, off[2]!, s[2]!, out, off[3]!, n),
   )
   return new Tensor(a!.dtype, shape, out)
 }

@@ -1,6 +1,7 @@
 /**
- * The GEMM engine: one wasm memory, reused and grown across calls, with the f32 and f64 modules
- * instantiated over it, and optionally worker threads sharing it.
+ * The GEMM engine: one wasm memory, reused across calls and enlarged when a product needs more
+ * (see `ensure`), with the f32 and f64 modules instantiated over it, and optionally worker threads
+ * sharing it.
  *
  * A product copies A and B into the memory (O(n²) next to O(n³) work), packs B into NR-column
  * panels, then packs A block by block and runs the micro-kernel over whole MR×NR tiles of a

@@ -84,10 +84,13 @@ interface Blocking {
 interface Kind {
   readonly size: number
   readonly blocking: Blocking
-  readonly packB: GemmFunction
-  readonly gemm: GemmFunction
-  /** Pool function numbers of packB and gemm. */
+  /** Index of packB among the engine's functions (and the pool's); gemm follows it. */
   readonly fnPackB: number
+}
+
+const kinds: Record<FastDType, Kind> = {
+  float32: { size: 4, blocking: f32Blocking, fnPackB: 0 },
+  float64: { size: 8, blocking: f64Blocking, fnPackB: 2 },
 }
 
 const PAGE = 65536
@@ -195,11 +198,6 @@ export const createEngine = (
   } catch {
     return undefined
   }
-  const kindsOf = (f: GemmFunction[]): Record<FastDType, Kind> => ({
-    float32: { size: 4, blocking: f32Blocking, packB: f[0]!, gemm: f[1]!, fnPackB: 0 },
-    float64: { size: 8, blocking: f64Blocking, packB: f[2]!, gemm: f[3]!, fnPackB: 2 },
-  })
-  let kinds = kindsOf(fns)
   let pool: Pool | undefined
   if (shared && threadsApi !== undefined) {
     try {
@@ -244,7 +242,6 @@ export const createEngine = (
       try {
         const larger = new api.Memory({ initial: have / PAGE + pages + extra, maximum: maxPages })
         fns = instantiate(larger)
-        kinds = kindsOf(fns)
         memory = larger
       } catch {
         return false
@@ -275,8 +272,9 @@ export const createEngine = (
       out.fill(0, outOffset, outOffset + m * n)
       return true
     }
-    const { mr, nr, unroll, mc, kc } = kinds[dtype].blocking
-    const E = kinds[dtype].size
+    const kind = kinds[dtype]
+    const { mr, nr, unroll, mc, kc } = kind.blocking
+    const E = kind.size
     const nPad = roundUp(n, nr)
     const mPad = roundUp(m, mr)
     // k-blocks of equal depth (784 = 4 × 196, not 3 × 256 + 16): a shallow last block would
@@ -300,8 +298,6 @@ export const createEngine = (
     const apStride = mc * kc * E
     const end = offAp + team * apStride
     if (end > maxPages * PAGE || !ensure(end)) return false
-    // read after `ensure`: a private memory that had to grow comes with new instances
-    const kind = kinds[dtype]
     const view = dtype === "float32" ? f32 : f64
     const copyA = (): void =>
       view.set(a.length === m * k ? a : a.subarray(aOffset, aOffset + m * k), offA / E)
@@ -333,8 +329,9 @@ export const createEngine = (
     } else {
       copyA()
       try {
-        kind.packB(offB, brs, bcs, n, k, nPad, offBp, 0, nPad, kb)
-        kind.gemm(offA, ars, acs, offBp, offC, k, nPad, 0, m, 0, nPad, kb, offAp)
+        // `fns` read after `ensure`: a private memory that had to grow comes with new instances
+        fns[kind.fnPackB]!(offB, brs, bcs, n, k, nPad, offBp, 0, nPad, kb)
+        fns[kind.fnPackB + 1]!(offA, ars, acs, offBp, offC, k, nPad, 0, m, 0, nPad, kb, offAp)
       } catch {
         return false
       }

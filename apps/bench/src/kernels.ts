@@ -10,11 +10,12 @@ import type { KernelChoice } from "./cli.ts"
 
 /**
  * Puts fnn on the chosen kernels and describes them for the report (`js`, or e.g.
- * `fast (wasm-simd matmul, 2 threads ready of 2)`). With `fast`, waits for the worker threads
- * to start so that no measurement includes their start-up. A `Left` says why the fast kernels
- * are not running.
+ * `fast (wasm-simd matmul, wasm-simd elementwise, 2 threads ready of 2)`). With `fast`, waits
+ * for the worker threads to start so that no measurement includes their start-up. A `Left` says
+ * why the fast kernels are not running.
  * @example
- * const kernels = await useFnnKernels("fast", undefined) // E.right("fast (wasm-simd matmul, 2 threads ready of 2)")
+ * const kernels = await useFnnKernels("fast", undefined)
+ * // E.right("fast (wasm-simd matmul, wasm-simd elementwise, 2 threads ready of 2)")
  */
 export const useFnnKernels = async (
   choice: KernelChoice,
@@ -25,6 +26,7 @@ export const useFnnKernels = async (
   if (installed.matmul === "js") return E.left("the fast kernels fell back to JavaScript here")
   const ready = await fastKernelsReady()
   return E.right(
-    `fast (${installed.matmul} matmul, ${ready} thread${ready === 1 ? "" : "s"} ready of ${installed.threads})`,
+    `fast (${installed.matmul} matmul, ${installed.elementwise} elementwise, ${ready} ` +
+      `thread${ready === 1 ? "" : "s"} ready of ${installed.threads})`,
   )
 }

@@ -19,7 +19,7 @@ export interface RunConfig {
   readonly epochs: number
   /** Smaller settings for a fast look; suites may also trim their work. */
   readonly quick: boolean
-  /** Which kernels fnn runs on, e.g. `js` or `fast (wasm-simd matmul, 2 threads)`. */
+  /** Which kernels fnn runs on, e.g. `js` or `fast (wasm-simd matmul, wasm-simd elementwise, …)`. */
   readonly fnnKernels: string
   /** The `--kernels` choice behind `fnnKernels`. */
   readonly kernels: KernelChoice

@@ -1,11 +1,16 @@
 /**
- * Writes `src/kernels/wasm/gemm.generated.ts` (see `wasm-source.ts`). Run with
- * `pnpm --filter @fnn/tensor gen:wasm`; a test checks the checked-in file is up to date.
+ * Writes the generated modules in `src/kernels/wasm/` (see `wasm-source.ts`). Run with
+ * `pnpm --filter @fnn/tensor gen:wasm`; a test checks the checked-in files are up to date.
  * @module
  */
 import { writeFileSync } from "node:fs"
-import { generatedSource } from "./wasm-source.ts"
+import { generatedElementwiseSource, generatedSource } from "./wasm-source.ts"
 
-const target = new URL("../src/kernels/wasm/gemm.generated.ts", import.meta.url)
-writeFileSync(target, generatedSource())
-console.log(`wrote ${target.pathname}`)
+for (const [file, text] of [
+  ["gemm.generated.ts", generatedSource()],
+  ["elementwise.generated.ts", generatedElementwiseSource()],
+] as const) {
+  const target = new URL(`../src/kernels/wasm/${file}`, import.meta.url)
+  writeFileSync(target, text)
+  console.log(`wrote ${target.pathname}`)
+}

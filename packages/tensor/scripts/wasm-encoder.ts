@@ -1,6 +1,6 @@
 /**
- * A small WebAssembly binary encoder: just the sections, types and instructions the GEMM
- * generator needs (i32 scalars, f32/f64 scalars, 128-bit SIMD, structured control flow).
+ * A small WebAssembly binary encoder: just the sections, types and instructions the GEMM and
+ * elementwise generators need (i32 scalars, f32/f64 scalars, 128-bit SIMD, structured control flow).
  *
  * Instructions are written as expressions that return their bytes, so generated code reads
  * like the stack machine it becomes: `set(acc, add(get(acc), mul(get(a), get(b))))`.
@@ -150,11 +150,33 @@ export const shuffle32 = (a: Code, b: Code, lanes: ReadonlyArray<number>): Code 
 /** The all-zero vector. */
 export const vzero: Code = [...simd(0x0c), ...new Array<number>(16).fill(0)]
 
+const vbin =
+  (op: number) =>
+  (a: Code, b: Code): Code => [...a, ...b, ...simd(op)]
+
 /** Lane-wise arithmetic. */
-export const f32x4add = (a: Code, b: Code): Code => [...a, ...b, ...simd(0xe4)]
-export const f32x4mul = (a: Code, b: Code): Code => [...a, ...b, ...simd(0xe6)]
-export const f64x2add = (a: Code, b: Code): Code => [...a, ...b, ...simd(0xf0)]
-export const f64x2mul = (a: Code, b: Code): Code => [...a, ...b, ...simd(0xf2)]
+export const f32x4add = vbin(0xe4)
+export const f32x4sub = vbin(0xe5)
+export const f32x4mul = vbin(0xe6)
+export const f32x4div = vbin(0xe7)
+export const f64x2add = vbin(0xf0)
+export const f64x2mul = vbin(0xf2)
+
+/** Lane-wise comparisons: all ones in a lane where true, else zeros. */
+export const f32x4eq = vbin(0x41)
+export const f32x4gt = vbin(0x44)
+export const f32x4ge = vbin(0x46)
+export const i32x4ne = vbin(0x38)
+
+/** `(a & mask) | (b & ~mask)`, bit by bit. */
+export const bitselect = (a: Code, b: Code, mask: Code): Code => [
+  ...a,
+  ...b,
+  ...mask,
+  ...simd(0x52),
+]
+/** Each 32-bit lane shifted right by `bits`, filling with zeros. */
+export const i32x4shrU = (a: Code, bits: number): Code => [...a, ...i32(bits), ...simd(0xad)]
 
 /** Scalar zeros. */
 export const f32zero: Code = [0x43, 0, 0, 0, 0]

@@ -53,13 +53,29 @@ const withCompileRefused = <A>(body: () => A): A => {
 }
 
 describe("installFastKernels", () => {
-  it("replaces matmul only, and T.matmul then agrees with the reference kernel", () => {
+  it("replaces matmul and float32 arithmetic only, and T.matmul then agrees with the reference", () => {
     const info = installFastKernels({ threads: 1, minMacs: 0 })
-    expect(info).toEqual({ matmul: "wasm-simd", threads: 1 })
+    expect(info).toEqual({ matmul: "wasm-simd", elementwise: "wasm-simd", threads: 1 })
     const kernels = currentKernels()
-    expect(kernels.matmul).not.toBe(referenceKernels.matmul)
+    const replaced = [
+      "matmul",
+      "add",
+      "sub",
+      "mul",
+      "div",
+      "greater",
+      "greaterEqual",
+      "equal",
+      "where",
+    ]
     for (const p of Object.keys(referenceKernels) as Array<keyof typeof referenceKernels>)
-      if (p !== "matmul") expect(kernels[p]).toBe(referenceKernels[p])
+      if (replaced.includes(p)) expect(kernels[p]).not.toBe(referenceKernels[p])
+      else expect(kernels[p]).toBe(referenceKernels[p])
+    // long enough for the elementwise module
+    const x = T.arange(0, 1000, 1, { dtype: "float32" })
+    expect(Array.from(T.div(T.mul(x, x), T.add(x, 1)).data)).toEqual(
+      Array.from(x.data, (v) => Math.fround(Math.fround(v * v) / (v + 1))),
+    )
     fc.assert(
       fc.property(matmulCaseArb("float32", dyadicArb), (c) =>
         expectLikeReference(currentKernels().matmul, c, true),
@@ -78,7 +94,7 @@ describe("installFastKernels", () => {
 
   it("falls back to the JavaScript kernels, silently and correctly, without WebAssembly", () => {
     const info = withoutWebAssembly(() => installFastKernels())
-    expect(info).toEqual({ matmul: "js", threads: 1 })
+    expect(info).toEqual({ matmul: "js", elementwise: "js", threads: 1 })
     expect(currentKernels()).toBe(referenceKernels)
   })
 
@@ -86,7 +102,7 @@ describe("installFastKernels", () => {
     installFastKernels({ threads: 1 })
     uninstallFastKernels()
     const info = withCompileRefused(() => installFastKernels({ threads: 1, minMacs: 0 }))
-    expect(info).toEqual({ matmul: "wasm-simd", threads: 1 })
+    expect(info).toEqual({ matmul: "wasm-simd", elementwise: "wasm-simd", threads: 1 })
     expect(fastKernelsInstalled()).toEqual(info)
     fc.assert(
       fc.property(matmulCaseArb("float32", dyadicArb), (c) =>
@@ -106,27 +122,39 @@ describe("installFastKernels", () => {
   it("says what is installed now, and nothing once the reference matmul is back", () => {
     expect(fastKernelsInstalled()).toBeUndefined()
     installFastKernels({ threads: 1 })
-    expect(fastKernelsInstalled()).toEqual({ matmul: "wasm-simd", threads: 1 })
+    expect(fastKernelsInstalled()).toEqual({
+      matmul: "wasm-simd",
+      elementwise: "wasm-simd",
+      threads: 1,
+    })
     // another kernel on top: matrix products no longer run on the fast kernels
     const restore = useKernels({ matmul: referenceKernels.matmul })
     expect(fastKernelsInstalled()).toBeUndefined()
     restore()
-    expect(fastKernelsInstalled()).toEqual({ matmul: "wasm-simd", threads: 1 })
+    expect(fastKernelsInstalled()).toEqual({
+      matmul: "wasm-simd",
+      elementwise: "wasm-simd",
+      threads: 1,
+    })
     uninstallFastKernels()
     expect(fastKernelsInstalled()).toBeUndefined()
-    expect(withoutWebAssembly(() => installFastKernels())).toEqual({ matmul: "js", threads: 1 })
+    expect(withoutWebAssembly(() => installFastKernels())).toEqual({
+      matmul: "js",
+      elementwise: "js",
+      threads: 1,
+    })
     expect(fastKernelsInstalled()).toBeUndefined()
   })
 
   it("starts worker threads in Node and reports them once they run", async () => {
     const info = installFastKernels({ threads: 2 })
-    expect(info).toEqual({ matmul: "wasm-simd", threads: 2 })
+    expect(info).toEqual({ matmul: "wasm-simd", elementwise: "wasm-simd", threads: 2 })
     expect(await fastKernelsReady()).toBe(2)
   })
 
   it("has an asynchronous form for runtimes that refuse synchronous compilation", async () => {
     const info = await installFastKernelsAsync({ threads: 1, minMacs: 0 })
-    expect(info).toEqual({ matmul: "wasm-simd", threads: 1 })
+    expect(info).toEqual({ matmul: "wasm-simd", elementwise: "wasm-simd", threads: 1 })
     const a = T.reshape(T.arange(12), [3, 4])
     expect(T.toArray(T.matmul(a, T.transpose(a)))).toEqual([
       [14, 38, 62],

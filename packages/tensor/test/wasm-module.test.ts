@@ -2,9 +2,11 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { s32, u32 } from "../scripts/wasm-encoder.ts"
 import { configs, encodeBase64, moduleBytes } from "../scripts/wasm-source.ts"
+import { VECTOR_PAD, elementwiseModule } from "../scripts/wasm-elementwise.ts"
 import { wasmApi } from "../src/kernels/wasm/api.ts"
 import { decodeBase64 } from "../src/kernels/wasm/base64.ts"
 import * as generated from "../src/kernels/wasm/gemm.generated.ts"
+import * as generatedElementwise from "../src/kernels/wasm/elementwise.generated.ts"
 
 const variants = [
   ["f32", false, generated.f32Module],
@@ -52,6 +54,19 @@ describe("the checked-in GEMM modules", () => {
       expect(c.mc % c.mr).toBe(0)
       expect(c.kc % c.unroll).toBe(0)
     }
+  })
+})
+
+describe("the checked-in elementwise module", () => {
+  it("is what the generator produces now (run `pnpm --filter @fnn/tensor gen:wasm`)", () => {
+    expect(generatedElementwise.elementwiseModule).toBe(encodeBase64(elementwiseModule()))
+    expect(generatedElementwise.vectorPad).toBe(VECTOR_PAD)
+  })
+
+  it("validates, and stays under 4 KiB so a browser main thread may compile it synchronously", () => {
+    const bytes = decodeBase64(generatedElementwise.elementwiseModule)
+    expect(wasmApi()!.validate(bytes)).toBe(true)
+    expect(bytes.length).toBeLessThan(4096)
   })
 })
 

@@ -123,7 +123,7 @@ export const wasmElementwise = (
 
   const binary = (prim: Exclude<ElementwisePrimitive, "where">): Kernel<typeof prim> => {
     const reference = referenceKernels[prim]
-    const name = names[prim]
+    const [vv, vs, sv] = (["vv", "vs", "sv"] as const).map((layout) => `${names[prim]}_${layout}`)
     const outInt = prim === "greater" || prim === "greaterEqual" || prim === "equal"
     return (inputs, params) => {
       const a = inputs[0]!
@@ -143,12 +143,12 @@ export const wasmElementwise = (
       if (!ensure(offOut + span(size))) return reference(inputs, params)
       f32.set(a.data, 0)
       f32.set(b.data, offB >> 2)
-      if (pattern === "same") fns[`${name}_vv`]!(0, offB, offOut, size)
-      else if (pattern === "scalar") fns[`${name}_${aFull ? "vs" : "sv"}`]!(0, offB, offOut, size)
+      if (pattern === "same") fns[vv!]!(0, offB, offOut, size)
+      else if (pattern === "scalar") fns[aFull ? vs! : sv!]!(0, offB, offOut, size)
       else {
         // a run per row of the output, in order: each overwrites what the last one wrote past
         // its end
-        const f = fns[`${name}_${pattern === "rows" ? "vv" : aFull ? "vs" : "sv"}`]!
+        const f = fns[pattern === "rows" ? vv! : aFull ? vs! : sv!]!
         const rows = size / run
         for (let r = 0; r < rows; r++) {
           const full = 4 * r * run

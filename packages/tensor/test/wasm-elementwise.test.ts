@@ -13,6 +13,7 @@ import { wasmApi } from "../src/kernels/wasm/api.ts"
 import type { ElementwisePrimitive } from "../src/kernels/wasm/elementwise.ts"
 import { wasmElementwise } from "../src/kernels/wasm/elementwise.ts"
 import { count, make, sameBits } from "./reference.ts"
+import { recordingMemories } from "./wasm-support.ts"
 
 const api = wasmApi()!
 /** Every call long enough for the module, so small cases test it too. */
@@ -218,15 +219,8 @@ describe("the WebAssembly elementwise kernels", () => {
   })
 
   it("enlarge their memory without detaching a buffer", () => {
-    const buffers: Array<ArrayBuffer | SharedArrayBuffer> = []
-    const Memory = class extends api.Memory {
-      constructor(descriptor: ConstructorParameters<typeof api.Memory>[0]) {
-        super(descriptor)
-        buffers.push(this.buffer)
-      }
-    }
-    const recording = Object.assign(Object.create(api) as typeof api, { Memory })
-    const own = wasmElementwise(recording, { minElements: 0 })!
+    const recording = recordingMemories(api)
+    const own = wasmElementwise(recording.api, { minElements: 0 })!
     // each call needs more memory than the last: a 64 KiB page holds 16,384 elements
     for (const n of [100, 20_000, 150_000, 400_000]) {
       const a = new Tensor(
@@ -241,7 +235,7 @@ describe("the WebAssembly elementwise kernels", () => {
       )
       expectSame(own.div([a, b], {}), referenceKernels.div([a, b], {}))
     }
-    for (const buffer of buffers) expect(buffer.byteLength).toBeGreaterThan(0)
-    expect(buffers.length).toBeGreaterThan(1)
+    for (const buffer of recording.buffers) expect(buffer.byteLength).toBeGreaterThan(0)
+    expect(recording.buffers.length).toBeGreaterThan(1)
   })
 })

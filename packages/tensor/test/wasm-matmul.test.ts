@@ -12,6 +12,7 @@ import {
   expectLikeReference,
   matmulCaseArb,
   moderateArb,
+  recordingMemories,
   specialArb,
 } from "./wasm-support.ts"
 
@@ -98,17 +99,8 @@ describe("the WebAssembly matmul kernel agrees with the reference kernel", () =>
 
 describe("the engine's private memory", () => {
   it("grows without detaching a buffer (a detach slows typed-array loops process-wide)", () => {
-    const api = wasmApi()!
-    const buffers: Array<ArrayBuffer | SharedArrayBuffer> = []
-    // the WebAssembly API, recording the buffer of every memory the engine makes
-    const Memory = class extends api.Memory {
-      constructor(descriptor: ConstructorParameters<typeof api.Memory>[0]) {
-        super(descriptor)
-        buffers.push(this.buffer)
-      }
-    }
-    const recording = Object.assign(Object.create(api) as typeof api, { Memory })
-    const own = createEngine(recording, { threads: 1, threadMinMacs: Infinity, coolDown: 0 })!
+    const recording = recordingMemories(wasmApi()!)
+    const own = createEngine(recording.api, { threads: 1, threadMinMacs: Infinity, coolDown: 0 })!
     const growing = wasmMatmul(own, { minMacs: 0 })
     // each product needs more memory than the last: 64 KiB pages run out at once
     for (const m of [8, 64, 256, 700]) {
@@ -126,8 +118,8 @@ describe("the engine's private memory", () => {
     }
     own.dispose()
     // a detached buffer reads as 0 bytes long
-    for (const buffer of buffers) expect(buffer.byteLength).toBeGreaterThan(0)
-    expect(buffers.length).toBeGreaterThan(1)
+    for (const buffer of recording.buffers) expect(buffer.byteLength).toBeGreaterThan(0)
+    expect(recording.buffers.length).toBeGreaterThan(1)
   })
 })
 

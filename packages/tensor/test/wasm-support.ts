@@ -1,6 +1,7 @@
 /**
  * Shared pieces of the WebAssembly kernel tests: operand arbitraries that cross the blocking
- * boundaries, an independent naive product, and the comparison with the reference kernel.
+ * boundaries, an independent naive product, the comparison with the reference kernel, and a
+ * WebAssembly API that records the memories made through it.
  * @module
  */
 import fc from "fast-check"
@@ -8,6 +9,7 @@ import { expect } from "vitest"
 import type { Kernel } from "../src/dispatch.ts"
 import type { TypedArray } from "../src/dtype.ts"
 import { referenceKernels } from "../src/kernels/index.ts"
+import type { WasmApi } from "../src/kernels/wasm/api.ts"
 import { Tensor } from "../src/tensor.ts"
 
 /** One matmul primitive call: operands as stored, and the transpose flags. */
@@ -147,4 +149,21 @@ export const expectLikeReference = (
     if (!Number.isFinite(y) || !(Math.abs(x - y) <= tolerance))
       throw new Error(`element ${i}: ${x}, reference ${y} (tolerance ${tolerance})`)
   }
+}
+
+/**
+ * `api` with a `Memory` constructor that records the buffer of every memory made: a buffer that
+ * later reads as 0 bytes long was detached.
+ */
+export const recordingMemories = (
+  api: WasmApi,
+): { readonly api: WasmApi; readonly buffers: ReadonlyArray<ArrayBuffer | SharedArrayBuffer> } => {
+  const buffers: Array<ArrayBuffer | SharedArrayBuffer> = []
+  const Memory = class extends api.Memory {
+    constructor(descriptor: ConstructorParameters<WasmApi["Memory"]>[0]) {
+      super(descriptor)
+      buffers.push(this.buffer)
+    }
+  }
+  return { api: Object.assign(Object.create(api) as WasmApi, { Memory }), buffers }
 }

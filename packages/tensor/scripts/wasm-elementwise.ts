@@ -68,9 +68,8 @@ const layouts: ReadonlyArray<readonly [Read, Read]> = [
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i)
 
 /**
- * A function over `vectors` operands (parameters 0…) writing parameter `outParam`, parameter
- * `outParam + 1` being `n`: `lane(operands)` gives one vector of the result from one vector (or
- * splat) of each operand.
+ * A function `name(operands…, out, n)` reading its operands as `reads` says: `lane(values)` gives
+ * one vector of the result from one vector (or the splat) of each operand.
  */
 const elementwise = (
   name: string,
@@ -103,12 +102,6 @@ const elementwise = (
   )
   return { func: f, body }
 }
-
-/** The names of the module's functions, in export order. */
-export const elementwiseNames: ReadonlyArray<string> = [
-  ...binaryOps.flatMap(([op]) => layouts.map(([x, y]) => `${op}_${x}${y}`)),
-  ...layouts.map(([x, y]) => `where_${x}${y}`),
-]
 
 /** The module's bytes; its memory is imported unshared (each thread has its own). */
 export const elementwiseModule = (): Uint8Array =>

@@ -1,6 +1,7 @@
 /**
  * A small WebAssembly binary encoder: just the sections, types and instructions the GEMM and
- * elementwise generators need (i32 scalars, f32/f64 scalars, 128-bit SIMD, structured control flow).
+ * elementwise generators need (i32 scalars, f32/f64 scalars, 128-bit SIMD, structured control
+ * flow).
  *
  * Instructions are written as expressions that return their bytes, so generated code reads
  * like the stack machine it becomes: `set(acc, add(get(acc), mul(get(a), get(b))))`.

@@ -139,7 +139,7 @@ describe("the WebAssembly elementwise kernels", () => {
     )
   })
 
-  it("call the module exactly for float32 operands it can read in runs, from minElements on", () => {
+  it("call the module just for float32 operands it reads in runs, from minElements on", () => {
     // the WebAssembly API, counting calls into every instance's functions
     let calls = 0
     const Instance = function (...args: ConstructorParameters<typeof api.Instance>) {

@@ -81,25 +81,24 @@ const threadCount = (threads: FastKernelOptions["threads"]): number => {
 const sharedWanted = (threads: number): boolean =>
   threads > 1 && nodeWorkerThreads() !== undefined && typeof SharedArrayBuffer === "function"
 
+const fallback: FastKernels = { matmul: "js", elementwise: "js", threads: 1 }
+
 const install = (options: FastKernelOptions, compiled?: CompiledModules): FastKernels => {
   uninstallFastKernels()
   const api = wasmApi()
-  const threads = threadCount(options.threads)
-  const engine =
-    api === undefined
-      ? undefined
-      : createEngine(
-          api,
-          {
-            threads,
-            threadMinMacs: options.threadMinMacs ?? fastKernelDefaults.threadMinMacs,
-            coolDown: fastKernelDefaults.coolDown,
-          },
-          compiled,
-        )
-  if (engine === undefined) return { matmul: "js", elementwise: "js", threads: 1 }
+  if (api === undefined) return fallback
+  const engine = createEngine(
+    api,
+    {
+      threads: threadCount(options.threads),
+      threadMinMacs: options.threadMinMacs ?? fastKernelDefaults.threadMinMacs,
+      coolDown: fastKernelDefaults.coolDown,
+    },
+    compiled,
+  )
+  if (engine === undefined) return fallback
   const matmul = wasmMatmul(engine, { minMacs: options.minMacs ?? fastKernelDefaults.minMacs })
-  const elementwise = wasmElementwise(api!, {
+  const elementwise = wasmElementwise(api, {
     minElements: options.minElements ?? fastKernelDefaults.minElements,
   })
   const restore = useKernels({ matmul, ...elementwise })
@@ -115,9 +114,10 @@ const report = (i: NonNullable<typeof installed>): FastKernels => ({
 
 /**
  * Replaces the matmul and elementwise kernels with the WebAssembly SIMD ones (and starts worker
- * threads for products in Node). Synchronous; call it once at startup. Falls back to the JavaScript kernels, and says so, where
- * WebAssembly SIMD is missing or synchronous compilation is refused (use
- * `installFastKernelsAsync` there). Calling it again replaces the previous installation.
+ * threads for products in Node). Synchronous; call it once at startup. Falls back to the
+ * JavaScript kernels, and says so, where WebAssembly SIMD is missing or synchronous compilation
+ * is refused (use `installFastKernelsAsync` there). Calling it again replaces the previous
+ * installation.
  * @example
  * import { installFastKernels } from "@fnn/tensor/fast"
  * const fast = installFastKernels()
@@ -145,7 +145,7 @@ export const installFastKernelsAsync = async (
     return install(options, gemm)
   } catch {
     uninstallFastKernels()
-    return { matmul: "js", elementwise: "js", threads: 1 }
+    return fallback
   }
 }
 

@@ -97,6 +97,8 @@ const PAGE = 65536
 /** 2 GiB: keeps every byte address a non-negative i32. */
 const MAX_PAGES = 32768
 const roundUp = (x: number, u: number): number => Math.ceil(x / u) * u
+/** Bytes of packed B beyond which threads take row bands of a whole `mc` block. */
+const largePackedB = 2 << 20
 
 /** A memory and its maximum in pages, asking for less if the first maximum is refused. */
 const makeMemory = (
@@ -390,9 +392,15 @@ export const createEngine = (
     if (!pool!.run(pack, copyA)) return false
     // phase 2: blocks of C. Bands of rows, so that each thread packs only its own rows of A;
     // many of them (up to 32 per thread), so that a thread the OS runs late holds back only a
-    // thin band; at least 16 rows, so that each B panel serves several tiles; columns split
-    // too only when there are few bands (each column block packs its band of A again)
-    const rowsPer = roundUp(Math.max(16, Math.ceil(m / (32 * team)), Math.ceil(m / maxChunks)), mr)
+    // thin band; at least 16 rows, so that each B panel serves several tiles, and a whole block
+    // of mc rows where packed B outgrows a core's cache (each band reads all of it again: 1024³
+    // runs 7% faster in 64-row bands than in 16-row ones); columns split too only when there are
+    // few bands (each column block packs its band of A again)
+    const least = k * nPad * kind.size > largePackedB ? kind.blocking.mc : 16
+    const rowsPer = roundUp(
+      Math.max(least, Math.ceil(m / (32 * team)), Math.ceil(m / maxChunks)),
+      mr,
+    )
     const bands = Math.ceil(m / rowsPer)
     const colBlocks =
       bands >= 4 * team

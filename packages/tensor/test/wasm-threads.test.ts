@@ -70,6 +70,23 @@ describe("products shared with a worker thread", () => {
     }
   })
 
+  it("agree bit for bit where packed B is large (row bands of a whole block, split columns)", () => {
+    // 1100 × 520 float32 is past the 2 MiB of packed B beyond which bands take 64 rows; small
+    // integers keep every sum exact
+    let seed = 7
+    const integers = (n: number): Float32Array =>
+      Float32Array.from({ length: n }, () => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+        return (seed >>> 28) - 8
+      })
+    const a = new Tensor("float32", [200, 1100], integers(200 * 1100))
+    const b = new Tensor("float32", [1100, 520], integers(1100 * 520))
+    expectLikeReference(kernel, { a, b, transposeA: false, transposeB: false }, true)
+    const at = new Tensor("float32", [1100, 200], integers(200 * 1100))
+    const bt = new Tensor("float32", [520, 1100], integers(1100 * 520))
+    expectLikeReference(kernel, { a: at, b: bt, transposeA: true, transposeB: true }, true)
+  })
+
   it("exercise the threaded path (chunks were run)", () => {
     const before = engine.stats().chunks
     const a = new Tensor("float32", [96, 200], new Float32Array(96 * 200).fill(0.25))

@@ -7,7 +7,10 @@
  * N − 1 workers together, for the same wall-clock time each.
  *
  * The ceiling is `N · alone / together`: the speed-up N threads would give if the parts were the
- * whole work (nothing left to one thread, no waiting).
+ * whole work (nothing left to one thread, no waiting). Cutting the work has costs of its own (each
+ * shard's backward pass writes a whole gradient, each band of a product reads the whole of B), so
+ * the whole work is timed alone as well: `whole / together` is the speed-up of running the N parts
+ * at once, if putting their results together were free.
  * @module
  */
 import { Worker } from "node:worker_threads"
@@ -42,6 +45,11 @@ export interface Ceiling {
   readonly togetherMs: readonly number[]
   /** `threads · aloneMs / max(togetherMs)`. */
   readonly ceiling: number
+  /** The whole work (`threads` parts' worth, e.g. a full batch), what it is and its milliseconds alone. */
+  readonly whole: string
+  readonly wholeMs: number
+  /** `wholeMs / max(togetherMs)`: the parts at once against the whole on one thread. */
+  readonly split: number
 }
 
 /** Control words shared with the workers. */
@@ -90,7 +98,7 @@ const perStep = (r: CeilingReport): number => r.ms / r.steps
 
 /**
  * One thread's part of `threads`: training steps on the first rows of the epoch's first batches
- * (a shard's worth).
+ * (a shard's worth; with `threads` 1, the whole batches).
  */
 export const trainPart = (w: Workload, epoch: Batches, threads: number): Part => {
   const rows = Math.floor(w.batchSize / threads)
@@ -105,7 +113,10 @@ export const trainPart = (w: Workload, epoch: Batches, threads: number): Part =>
   }
 }
 
-/** One thread's part of `threads` of an `m×k · k×n` product: a band of ⌈m / threads⌉ rows. */
+/**
+ * One thread's part of `threads` of an `m×k · k×n` product: a band of ⌈m / threads⌉ rows (with
+ * `threads` 1, the whole product).
+ */
 export const matmulPart = (m: number, k: number, n: number, threads: number): Part => ({
   kind: "matmul",
   m: Math.ceil(m / threads),
@@ -147,27 +158,35 @@ const warmUp = (step: () => void): void => {
 }
 
 /**
- * Measures the ceiling of `threads` threads, each running `part` (see `trainPart`, `matmulPart`),
- * each phase lasting `ms` milliseconds, on the fast kernels (single-threaded on every thread; this
- * thread's are left so).
+ * Measures the ceiling of `threads` threads, each running `part` of the `whole` work (see
+ * `trainPart`, `matmulPart`), each phase lasting `ms` milliseconds, on the fast kernels
+ * (single-threaded on every thread; this thread's are left so).
  * @example
- * const part = trainPart(large, epochBatches(large, train, 0), 2)
- * const c = await measureCeiling(part, { threads: 2, ms: 1500 })
+ * const epoch = epochBatches(large, train, 0)
+ * const c = await measureCeiling(trainPart(large, epoch, 2), trainPart(large, epoch, 1), {
+ *   threads: 2,
+ *   ms: 1500,
+ * })
  * c.ceiling // e.g. 1.93 on two free cores, 1.4 on two that get in each other's way
+ * c.split // e.g. 1.6: two 64-row steps at once against one 128-row step
  */
 export const measureCeiling = async (
   part: Part,
+  whole: Part,
   { threads, ms }: { readonly threads: number; readonly ms: number },
 ): Promise<Ceiling> => {
   await useFastThreads(1)
+  /** Milliseconds per step of `run` on this thread over `ms` milliseconds. */
+  const timed = (run: () => void): number => {
+    const until = performance.now() + ms
+    return perStep(stepUntil(run, () => performance.now() >= until))
+  }
+  const wholeStep = runnerOf(whole)
+  warmUp(wholeStep)
+  const wholeMs = timed(wholeStep)
   const step = runnerOf(part)
   warmUp(step)
-  /** Milliseconds per step on this thread over `ms` milliseconds. */
-  const timed = (): number => {
-    const until = performance.now() + ms
-    return perStep(stepUntil(step, () => performance.now() >= until))
-  }
-  const before = timed()
+  const before = timed(step)
 
   const control = new Int32Array(new SharedArrayBuffer(4 * 3))
   const setup: CeilingSetup = { part, control: control.buffer }
@@ -203,10 +222,10 @@ export const measureCeiling = async (
     }
     Atomics.store(control, word.go, 1)
     Atomics.notify(control, word.go)
-    const own = timed()
+    const own = timed(step)
     Atomics.store(control, word.stop, 1)
     const others = (await Promise.all(reports)).map(perStep)
-    const after = timed()
+    const after = timed(step)
     const aloneMs = (before + after) / 2
     const togetherMs = [own, ...others]
     return {
@@ -215,6 +234,9 @@ export const measureCeiling = async (
       aloneMs,
       togetherMs,
       ceiling: (threads * aloneMs) / Math.max(...togetherMs),
+      whole: describePart(whole),
+      wholeMs,
+      split: wholeMs / Math.max(...togetherMs),
     }
   } finally {
     await Promise.all(workers.map((worker) => worker.terminate()))
@@ -225,4 +247,6 @@ export const measureCeiling = async (
 export const describeCeiling = (c: Ceiling): string =>
   `${c.threads} threads can give at most ${c.ceiling.toFixed(2)}× here: ${c.part} ` +
   `took ${c.aloneMs.toFixed(2)} ms alone and ` +
-  `${c.togetherMs.map((t) => t.toFixed(2)).join(" / ")} ms with ${c.threads} at once`
+  `${c.togetherMs.map((t) => t.toFixed(2)).join(" / ")} ms with ${c.threads} at once; ` +
+  `${c.whole} took ${c.wholeMs.toFixed(2)} ms alone, so ${c.threads} parts at once give at most ` +
+  `${c.split.toFixed(2)}× even if joining them were free`

@@ -223,7 +223,8 @@ const run = async (config: RunConfig): Promise<SuiteResult> => {
       if (single) {
         // how much the threads could give on this machine now, each on a band of the rows
         const part = matmulPart(shape.m, shape.k, shape.n, threads)
-        ceiling = await measureCeiling(part, { threads, ms: 1500 })
+        const whole = matmulPart(shape.m, shape.k, shape.n, 1)
+        ceiling = await measureCeiling(part, whole, { threads, ms: 1500 })
         config.log(`matmul ${label} ${describeCeiling(ceiling)}`)
         await useFastThreads(threads)
       }
@@ -290,7 +291,9 @@ const run = async (config: RunConfig): Promise<SuiteResult> => {
               (ceiling === undefined
                 ? ""
                 : `; ${ceiling.threads} threads could give at most ${ceiling.ceiling.toFixed(2)}× ` +
-                  `on this machine just after (${ceiling.threads} row bands at once against one alone)`),
+                  `on this machine just after (${ceiling.threads} row bands at once against one ` +
+                  `alone), and ${ceiling.split.toFixed(2)}× by cutting the product (against the ` +
+                  `whole product alone)`),
           },
         ]),
     {

@@ -148,7 +148,7 @@ const run =
         )
       }
       if (scaling) {
-        const c = await measureCeiling(trainPart(w, epoch, threads), {
+        const c = await measureCeiling(trainPart(w, epoch, threads), trainPart(w, epoch, 1), {
           threads,
           ms: config.quick ? 500 : 1500,
         })
@@ -220,6 +220,7 @@ const run =
     const target = scalingTargets[w.name]
     const scalingLabel = `scaling, fnn ${threads} threads / 1 thread`
     const ceiling = ceilings.length === 0 ? undefined : median(ceilings.map((c) => c.ceiling))
+    const split = ceilings.length === 0 ? undefined : median(ceilings.map((c) => c.split))
     if (many !== undefined && speedup !== undefined) {
       const detail =
         `${one.trainer.engine} ${seconds(median(one.ms))} / ${many.trainer.engine} ` +
@@ -229,7 +230,8 @@ const run =
           ? ""
           : `; ${threads} threads could give at most ${ceiling.toFixed(2)}× on this machine ` +
             `during the run (median of ${ceilings.length}: ${threads} shard-sized steps at once ` +
-            `against one alone)`)
+            `against one alone), and ${split!.toFixed(2)}× by cutting the batch (${threads} ` +
+            `shard-sized steps at once against one whole-batch step)`)
       if (target !== undefined)
         checks.push({
           name: `fnn on ${threads} threads ≥ ${target}× fnn on 1 thread`,
@@ -253,7 +255,10 @@ const run =
         ...(speedup === undefined ? {} : { [scalingLabel]: `${speedup.toFixed(2)}×` }),
         ...(ceiling === undefined
           ? {}
-          : { [`ceiling of ${threads} threads here`]: `${ceiling.toFixed(2)}×` }),
+          : {
+              [`ceiling of ${threads} threads here`]: `${ceiling.toFixed(2)}×`,
+              [`ceiling of ${threads} shards of a batch here`]: `${split!.toFixed(2)}×`,
+            }),
         ...context,
         "warm-up steps": warmup,
         "timed epochs restart from the initial weights": true,

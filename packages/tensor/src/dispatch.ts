@@ -21,6 +21,8 @@ export type Kernel<P extends Primitive> = (
 /** One kernel per primitive. */
 export type Kernels = { readonly [P in Primitive]: Kernel<P> }
 
+/** The overrides in force, oldest first: the table is the reference with each laid on top. */
+const layers: Array<Partial<Kernels>> = []
 let active: Kernels = referenceKernels
 
 /** The kernels in use. */
@@ -28,13 +30,18 @@ export const currentKernels = (): Kernels => active
 
 /**
  * Replaces some kernels (e.g. WebAssembly ones); the rest stay as they are. Returns a function
- * that restores the previous table.
+ * that takes back this call's overrides, and only them: overrides made since, by other calls,
+ * stay in force, whatever order the calls are taken back in.
  */
 export const useKernels = (overrides: Partial<Kernels>): (() => void) => {
-  const previous = active
-  active = { ...active, ...overrides }
+  const layer = { ...overrides }
+  layers.push(layer)
+  active = { ...active, ...layer }
   return () => {
-    active = previous
+    const i = layers.indexOf(layer)
+    if (i < 0) return
+    layers.splice(i, 1)
+    active = layers.reduce<Kernels>((table, l) => ({ ...table, ...l }), referenceKernels)
   }
 }
 

@@ -79,6 +79,22 @@ describe("useKernels", () => {
     expect(Array.from(T.neg(a).data)).toEqual([-1, -2])
   })
 
+  it("takes back only its own overrides, in whatever order, once", () => {
+    const first = make("float32", [1], [1])
+    const second = make("float32", [1], [2])
+    const older = useKernels({ neg: () => first, exp: () => first })
+    const newer = useKernels({ neg: () => second })
+    older()
+    // the newer override of neg stays; the older one's exp is gone with it
+    expect(T.neg(a)).toBe(second)
+    expect(Array.from(T.exp(make("float32", [1], [0])).data)).toEqual([1])
+    older()
+    expect(T.neg(a)).toBe(second)
+    newer()
+    expect(Array.from(T.neg(a).data)).toEqual([-1, -2])
+    expect(currentKernels()).toBe(referenceKernels)
+  })
+
   it("kernels receive the normalised params the primitive table promises", () => {
     const seen: unknown[] = []
     const restore = useKernels({

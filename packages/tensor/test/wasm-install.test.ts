@@ -1,7 +1,6 @@
 import fc from "fast-check"
 import { afterEach, describe, expect, it } from "vitest"
-import { currentKernels } from "../src/dispatch.ts"
-import { useKernels } from "../src/dispatch.ts"
+import { currentKernels, useKernels } from "../src/dispatch.ts"
 import {
   fastKernelsInstalled,
   fastKernelsReady,
@@ -144,6 +143,24 @@ describe("installFastKernels", () => {
       threads: 1,
     })
     expect(fastKernelsInstalled()).toBeUndefined()
+  })
+
+  it("keeps kernels set by useKernels after it when installed again or uninstalled", () => {
+    installFastKernels({ threads: 1 })
+    const sum: typeof referenceKernels.sum = (inputs, params) =>
+      referenceKernels.sum(inputs, params)
+    const restore = useKernels({ sum })
+    try {
+      installFastKernels({ threads: 1 })
+      expect(currentKernels().sum).toBe(sum)
+      expect(fastKernelsInstalled()?.matmul).toBe("wasm-simd")
+      uninstallFastKernels()
+      expect(currentKernels().sum).toBe(sum)
+      expect(currentKernels().matmul).toBe(referenceKernels.matmul)
+    } finally {
+      restore()
+    }
+    expect(currentKernels()).toBe(referenceKernels)
   })
 
   it("starts worker threads in Node and reports them once they run", async () => {

@@ -10,8 +10,9 @@
  * Elementwise results equal the reference kernels' bit for bit. Products equal them up to float
  * rounding: the fast float32 path sums in float32 (the reference sums in float64 and rounds
  * once), so elements can differ by about `k · 2⁻²⁴ · Σ|aᵢ||bᵢ|` (plus `k · 2⁻¹⁴⁹` where products
- * underflow). They do not depend on the number of threads: each element is summed in the same
- * order either way.
+ * underflow); where a float32 partial sum overflows, the fast path gives ±∞ or NaN, as float32
+ * BLAS does, where the reference's float64 sum can come back into range. Products do not depend
+ * on the number of threads: each element is summed in the same order either way.
  * @module
  */
 import type { Kernel } from "../dispatch.ts"
@@ -140,7 +141,9 @@ export const installFastKernelsAsync = async (
   try {
     const [gemm] = await Promise.all([
       compileModulesAsync(api, sharedWanted(threadCount(options.threads))),
-      compileElementwiseAsync(api),
+      // without it, the elementwise kernels stay in JavaScript (or compile synchronously: the
+      // module is small enough for any main thread)
+      compileElementwiseAsync(api).catch(() => undefined),
     ])
     return install(options, gemm)
   } catch {
@@ -149,7 +152,10 @@ export const installFastKernelsAsync = async (
   }
 }
 
-/** Puts the reference kernels back and stops any worker threads. */
+/**
+ * Takes back the kernels `installFastKernels` put in place (kernels set since with `useKernels`
+ * stay) and stops any worker threads.
+ */
 export const uninstallFastKernels = (): void => {
   if (installed === undefined) return
   installed.restore()

@@ -2,7 +2,9 @@
  * The matmul kernel over a `GemmEngine`: float32 and float64 products of at least `minMacs`
  * multiply-adds go to WebAssembly; int32, tiny and empty products, and anything the engine
  * declines, go to the reference kernel, so results never depend on whether the fast path ran
- * beyond float rounding.
+ * beyond float rounding (see `@fnn/tensor/fast`), and overflow: a float32 partial sum past
+ * ±3.4e38 is ±∞ here, as in float32 BLAS, where the reference's float64 sum can come back into
+ * range.
  * @module
  */
 import type { Kernel } from "../../dispatch.ts"

@@ -1,5 +1,5 @@
 import fc from "fast-check"
-import { afterEach, describe, expect, it } from "vitest"
+import { afterEach, describe, expect, it, vi } from "vitest"
 import { currentKernels, useKernels } from "../src/dispatch.ts"
 import {
   fastKernelsInstalled,
@@ -10,6 +10,7 @@ import {
 } from "../src/kernels/fast.ts"
 import { referenceKernels } from "../src/kernels/index.ts"
 import type { WasmApi } from "../src/kernels/wasm/api.ts"
+import { decodeBase64 } from "../src/kernels/wasm/base64.ts"
 import * as T from "../src/index.ts"
 import { dyadicArb, expectLikeReference, matmulCaseArb } from "./wasm-support.ts"
 
@@ -167,6 +168,36 @@ describe("installFastKernels", () => {
     const info = installFastKernels({ threads: 2 })
     expect(info).toEqual({ matmul: "wasm-simd", elementwise: "wasm-simd", threads: 2 })
     expect(await fastKernelsReady()).toBe(2)
+  })
+
+  it("keeps WebAssembly products when only the elementwise module cannot be compiled", async () => {
+    // fresh modules: nothing compiled yet in this realm
+    vi.resetModules()
+    const fresh = await import("../src/kernels/fast.ts")
+    const { elementwiseModule } = await import("../src/kernels/wasm/elementwise.generated.ts")
+    const length = decodeBase64(elementwiseModule).length
+    const isElementwise = (bytes: Uint8Array): boolean => bytes.byteLength === length
+    const g = globalThis as { WebAssembly?: WasmApi }
+    const saved = g.WebAssembly!
+    const Module = function (bytes: Uint8Array) {
+      if (isElementwise(bytes)) throw new Error("compilation refused")
+      return new saved.Module(bytes)
+    } as unknown as WasmApi["Module"]
+    g.WebAssembly = {
+      Module,
+      Instance: saved.Instance,
+      Memory: saved.Memory,
+      validate: (bytes) => saved.validate(bytes),
+      compile: (bytes) =>
+        isElementwise(bytes) ? Promise.reject(new Error("refused")) : saved.compile(bytes),
+    }
+    try {
+      const info = await fresh.installFastKernelsAsync({ threads: 1 })
+      expect(info).toEqual({ matmul: "wasm-simd", elementwise: "js", threads: 1 })
+    } finally {
+      g.WebAssembly = saved
+      fresh.uninstallFastKernels()
+    }
   })
 
   it("has an asynchronous form for runtimes that refuse synchronous compilation", async () => {

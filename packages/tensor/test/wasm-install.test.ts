@@ -2,6 +2,7 @@ import fc from "fast-check"
 import { afterEach, describe, expect, it, vi } from "vitest"
 import { currentKernels, useKernels } from "../src/dispatch.ts"
 import {
+  fastKernelThresholds,
   fastKernelsInstalled,
   fastKernelsReady,
   installFastKernels,
@@ -144,6 +145,16 @@ describe("installFastKernels", () => {
       threads: 1,
     })
     expect(fastKernelsInstalled()).toBeUndefined()
+  })
+
+  it("says which thresholds the installed kernels use", () => {
+    expect(fastKernelThresholds()).toBeUndefined()
+    installFastKernels({ threads: 1, minMacs: 4096 })
+    expect(fastKernelThresholds()).toEqual({ minMacs: 4096, minElements: 128 })
+    installFastKernels({ threads: 1, minElements: 7 })
+    expect(fastKernelThresholds()).toEqual({ minMacs: 0, minElements: 7 })
+    uninstallFastKernels()
+    expect(fastKernelThresholds()).toBeUndefined()
   })
 
   it("keeps kernels set by useKernels after it when installed again or uninstalled", () => {

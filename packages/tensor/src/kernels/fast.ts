@@ -69,6 +69,7 @@ let installed:
       readonly engine: GemmEngine
       readonly matmul: Kernel<"matmul">
       readonly elementwise: boolean
+      readonly thresholds: FastKernelThresholds
       readonly restore: () => void
     }
   | undefined
@@ -98,12 +99,14 @@ const install = (options: FastKernelOptions, compiled?: CompiledModules): FastKe
     compiled,
   )
   if (engine === undefined) return fallback
-  const matmul = wasmMatmul(engine, { minMacs: options.minMacs ?? fastKernelDefaults.minMacs })
-  const elementwise = wasmElementwise(api, {
+  const thresholds: FastKernelThresholds = {
+    minMacs: options.minMacs ?? fastKernelDefaults.minMacs,
     minElements: options.minElements ?? fastKernelDefaults.minElements,
-  })
+  }
+  const matmul = wasmMatmul(engine, thresholds)
+  const elementwise = wasmElementwise(api, thresholds)
   const restore = useKernels({ matmul, ...elementwise })
-  installed = { engine, matmul, elementwise: elementwise !== undefined, restore }
+  installed = { engine, matmul, elementwise: elementwise !== undefined, thresholds, restore }
   return report(installed)
 }
 
@@ -176,6 +179,21 @@ export const fastKernelsInstalled = (): FastKernels | undefined =>
   installed !== undefined && currentKernels().matmul === installed.matmul
     ? report(installed)
     : undefined
+
+/** The sizes from which the fast kernels take a call (below them, the reference kernels run). */
+export type FastKernelThresholds = Required<Pick<FastKernelOptions, "minMacs" | "minElements">>
+
+/**
+ * The thresholds of the fast kernels in use now (see `fastKernelsInstalled`), or `undefined`.
+ * They decide which calls run in WebAssembly, and so the last bits of float32 products: another
+ * thread that must compute bit for bit like this one installs its fast kernels with them.
+ * @example
+ * import { fastKernelThresholds, installFastKernels } from "@fnn/tensor/fast"
+ * installFastKernels({ threads: 1, minMacs: 4096 })
+ * fastKernelThresholds() // { minMacs: 4096, minElements: 128 }
+ */
+export const fastKernelThresholds = (): FastKernelThresholds | undefined =>
+  fastKernelsInstalled() === undefined ? undefined : installed!.thresholds
 
 type SetTimeout = (callback: () => void, ms: number) => unknown
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { valueAndGrad } from "@fnn/autodiff"
 import * as T from "@fnn/tensor"
 import type { Tensor } from "@fnn/tensor"
+import { installFastKernels, uninstallFastKernels } from "@fnn/tensor/fast"
 import * as nn from "../src/index.ts"
 import type { Batch, GradientTransformation, Layer, OptState, Params } from "../src/index.ts"
 import { parallelTrainStep } from "../src/node/index.ts"
@@ -242,6 +243,7 @@ describe("a data-parallel step", () => {
       expect(step.threads).toBe(1)
       expect(treesBitsEqual(a.state.params, b.state.params)).toBe(true)
       await step.close()
+      expect(() => step(nn.trainState(params, optimizer), batch)).toThrow(/closed/)
     })
   })
 
@@ -254,11 +256,68 @@ describe("a data-parallel step", () => {
       const state = nn.trainState(params, optimizer)
       const batch = makeBatch(2, 4, 2, 2, "mse", "float32")
       expect(Number.isFinite(step(state, batch).loss)).toBe(true)
-      await step.close()
-      await step.close()
+      const closing = step.close()
+      // a second call waits for the same exit
+      expect(step.close()).toBe(closing)
+      await closing
       expect(() => step(state, batch)).toThrow(/closed/)
     }, 30000)
   })
+
+  it("brings workers that small batches left idle up to date with changed parameters", async () => {
+    // four threads; two-row batches leave workers 2 and 3 idle while the parameters change
+    // dtype, then a batch of eight gives them all a job
+    const net = nn.serial(nn.Dense(5), nn.Relu, nn.Dense(3))
+    const optimizer = nn.sgd(0.2)
+    const step = await parallelTrainStep({
+      net,
+      loss: nn.softmaxCrossEntropy,
+      optimizer,
+      threads: 4,
+    })
+    const single = nn.trainStep({ net, loss: nn.softmaxCrossEntropy, optimizer })
+    try {
+      for (const [i, dtype] of (["float32", "float64", "float32", "float64"] as const).entries()) {
+        const [, params] = net.init(T.random.key(i), [-1, 4], { dtype })
+        const state = nn.trainState(params, optimizer)
+        for (const rows of [2, 2, 8]) {
+          const batch = makeBatch(10 * i + rows, rows, 4, 3, "softmaxCrossEntropy", dtype)
+          const a = step(state, batch)
+          const b = single(state, batch)
+          const tol = dtype === "float32" ? 1e-5 : 1e-12
+          expect(maxRelativeGap(a.state.params, b.state.params)).toBeLessThanOrEqual(tol)
+        }
+      }
+    } finally {
+      await step.close()
+    }
+  }, 60000)
+
+  it("gives workers the caller's fast-kernel thresholds, so every shard rounds alike", async () => {
+    // with thresholds that keep every call in JavaScript, shards computed by workers with the
+    // fast kernels must round exactly as the reference kernels do
+    const net = nn.serial(nn.Dense(40), nn.Relu, nn.Dense(3))
+    const [, params] = net.init(T.random.key(3), [-1, 300])
+    const optimizer = nn.sgd(0.1)
+    const spec = { net, loss: nn.softmaxCrossEntropy, optimizer, threads: 2 }
+    const reference = await parallelTrainStep({ ...spec, kernels: "reference" })
+    installFastKernels({ threads: 1, minMacs: 1e12, minElements: 1e12 })
+    try {
+      const fast = await parallelTrainStep({ ...spec, kernels: "fast" })
+      try {
+        const state = nn.trainState(params, optimizer)
+        const batch = makeBatch(9, 8, 300, 3, "softmaxCrossEntropy", "float32")
+        const a = reference(state, batch)
+        const b = fast(state, batch)
+        expect(treesBitsEqual(a.state.params, b.state.params)).toBe(true)
+      } finally {
+        await fast.close()
+      }
+    } finally {
+      uninstallFastKernels()
+      await reference.close()
+    }
+  }, 60000)
 })
 
 type SpawnSync = (

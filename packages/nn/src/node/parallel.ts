@@ -16,7 +16,8 @@ import {
   shapesEqual,
   showShape,
 } from "@fnn/tensor/internal"
-import { fastKernelsInstalled } from "@fnn/tensor/fast"
+import type { FastKernelThresholds } from "@fnn/tensor/fast"
+import { fastKernelThresholds, fastKernelsInstalled } from "@fnn/tensor/fast"
 import type { Key } from "../initializers.ts"
 import type { Params } from "../layers.ts"
 import { describe, fromDescription } from "../layers.ts"
@@ -96,6 +97,12 @@ const kernelsOf = (choice: ParallelSpec<Params, OptState>["kernels"]): WorkerKer
     return fail(`kernels must be "auto", "fast" or "reference", got ${JSON.stringify(choice)}`)
   return fastKernelsInstalled() === undefined ? "reference" : "fast"
 }
+
+/** Whether two sets of thresholds (or their absence) pick the same kernels for every call. */
+const sameThresholds = (
+  a: FastKernelThresholds | undefined,
+  b: FastKernelThresholds | undefined,
+): boolean => a?.minMacs === b?.minMacs && a?.minElements === b?.minElements
 
 /** A parameter tree's structure (flattened with an opaque leaf type, see `step`). */
 type Def = T.tree.TreeDef<Tensor, Tensor>
@@ -258,7 +265,7 @@ const startPool = async (
   const ports: Port[] = []
   let ready = false
   let failure: string | undefined
-  const started = Array.from({ length: count }, (_, index) => {
+  const start = (index: number): Promise<void> => {
     const channel = new api.MessageChannel()
     const worker = new api.Worker(bootstrap(entry), {
       eval: true,
@@ -300,13 +307,16 @@ const startPool = async (
       worker.on("error", onError)
       worker.on("exit", onExit)
     })
-  })
+  }
   try {
-    await Promise.all(started)
+    await Promise.all(Array.from({ length: count }, (_, index) => start(index)))
   } catch (e) {
+    // the workers started so far, even if starting the next one threw
     await Promise.all(workers.map((w) => w.terminate()))
     for (const p of ports) p.close()
-    throw e
+    throw e instanceof T.TensorError
+      ? e
+      : new T.TensorError(name, `a worker could not start: ${messageOf(e)}`)
   }
   ready = true
   // from now on a forgotten close() must not keep the process alive
@@ -334,9 +344,9 @@ const startPool = async (
  *
  * Requirements: the loss is one of `mse`, `softmaxCrossEntropy`, `binaryCrossEntropy` (workers
  * rebuild it by name), and the network is rebuilt in each worker from `describe(net)` (layers of
- * this package). Workers use the fast kernels (single-threaded) if the caller has installed
- * them: install them with `threads: 1` on the caller, as the workers already use the other
- * cores. Workers start in the background, ready when the promise resolves; `close()` stops them.
+ * this package). Workers use the fast kernels (single-threaded, with the caller's thresholds) if
+ * the caller has installed them: install them with `threads: 1` on the caller, as the workers
+ * already use the other cores. Kernels the caller sets with `useKernels` stay on the caller. Workers start in the background, ready when the promise resolves; `close()` stops them.
  *
  * @example
  * import * as nn from "@fnn/nn"
@@ -357,11 +367,22 @@ export const parallelTrainStep = async <P extends Params, S extends OptState>(
   const threadsWanted = threadCount(spec.threads)
   const single = trainStep(spec)
   const api = workerThreads()
-  if (threadsWanted === 1 || api === undefined)
+  if (threadsWanted === 1 || api === undefined) {
+    let over = false
     return Object.assign(
-      (state: TrainState<P, S>, batch: Batch, key?: Key) => single(state, batch, key),
-      { threads: 1, close: () => Promise.resolve() },
+      (state: TrainState<P, S>, batch: Batch, key?: Key) => {
+        if (over) fail("this step was closed")
+        return single(state, batch, key)
+      },
+      {
+        threads: 1,
+        close: () => {
+          over = true
+          return Promise.resolve()
+        },
+      },
     )
+  }
   const named: LossName | undefined = lossName(loss)
   if (named === undefined)
     fail(
@@ -377,10 +398,12 @@ export const parallelTrainStep = async <P extends Params, S extends OptState>(
         renderDescriptionError(rebuilt.left),
     )
   const workerKernels = kernelsOf(spec.kernels)
+  const workerThresholds = workerKernels === "fast" ? fastKernelThresholds() : undefined
   const pool = await startPool(api, threadsWanted - 1, {
     description: described,
     loss: named,
     kernels: workerKernels,
+    thresholds: workerThresholds,
   })
   const { control, losses, ports, workers } = pool
   const at = (w: number, slot: number): number => w * controlWords + slot
@@ -389,7 +412,31 @@ export const parallelTrainStep = async <P extends Params, S extends OptState>(
   let seq = 0
   let closed = false
 
-  /** The layout for these parameters and inputs, telling the workers when it changes. */
+  /** The layout version each worker was sent last. */
+  const posted: number[] = workers.map(() => 0)
+
+  /**
+   * Sends worker `w` layout `l` unless it has it. Only a worker given a job needs the layout, so
+   * workers a small batch leaves idle are not sent layouts they would never read.
+   */
+  const sendLayout = (w: number, l: Layout): void => {
+    if (posted[w] === l.version) return
+    ports[w]!.postMessage({
+      version: l.version,
+      skeleton: l.skeleton,
+      params: l.leaves.map((leaf) => ({
+        dtype: leaf.dtype,
+        shape: leaf.shape,
+        buffer: leaf.buffer,
+      })),
+      grads: l.grads[w]!.map((g) => g.buffer),
+      x: slotLayout(l.x),
+      y: slotLayout(l.y),
+    } satisfies LayoutMessage)
+    posted[w] = l.version
+  }
+
+  /** The layout for these parameters and inputs (workers get it with their next job). */
   const ensureLayout = (
     def: Def,
     leaves: Tensor[],
@@ -422,16 +469,6 @@ export const parallelTrainStep = async <P extends Params, S extends OptState>(
       y: ySlot,
       written: keep ? layout!.written : leaves.map(() => undefined),
     }
-    ports.forEach((port, w) =>
-      port.postMessage({
-        version: next.version,
-        skeleton: next.skeleton,
-        params: next.leaves.map((l) => ({ dtype: l.dtype, shape: l.shape, buffer: l.buffer })),
-        grads: next.grads[w]!.map((g) => g.buffer),
-        x: slotLayout(next.x),
-        y: slotLayout(next.y),
-      } satisfies LayoutMessage),
-    )
     layout = next
     return next
   }
@@ -498,6 +535,7 @@ export const parallelTrainStep = async <P extends Params, S extends OptState>(
     l.y.view.set(y.data.subarray(first * rowSize(y.shape)))
     seq = seq === 0x7fffffff ? 1 : seq + 1
     for (let w = 0; w < k - 1; w++) {
+      sendLayout(w, l)
       control[at(w, word.op)] = op.step
       control[at(w, word.layout)] = l.version
       control[at(w, word.offset)] = bounds[w + 1]! - first
@@ -516,8 +554,11 @@ export const parallelTrainStep = async <P extends Params, S extends OptState>(
     }
     // A shard whose worker has not claimed it by the time this thread is done with its own
     // (the worker is slow to wake, or the machine is busy) is computed here. The result is
-    // the same bits either way, as long as both threads use the same kind of kernels.
-    const steal = kernelsOf("auto") === workerKernels
+    // the same bits either way, as long as both threads use the same kernels with the same
+    // thresholds (which calls run in WebAssembly decides how float32 products round).
+    const steal =
+      kernelsOf("auto") === workerKernels &&
+      sameThresholds(fastKernelThresholds(), workerThresholds)
     const computed: (Local | undefined)[] = []
     let localError: unknown
     try {
@@ -547,7 +588,10 @@ export const parallelTrainStep = async <P extends Params, S extends OptState>(
         : new T.TensorError(name, messageOf(localError))
     for (let w = 0; w < k - 1; w++)
       if (computed[w + 1] === undefined && control[at(w, word.status)] !== 0)
-        fail(`the shard of worker ${w + 1} failed: ${workerError(w)}`)
+        fail(
+          `the shard of worker ${w + 1}, rows ${bounds[w + 1]!} to ${bounds[w + 2]! - 1} of the ` +
+            `batch, failed (positions below count from row ${bounds[w + 1]!}): ${workerError(w)}`,
+        )
     const weights = Array.from({ length: k }, (_, i) => (bounds[i + 1]! - bounds[i]!) / n)
     let meanLoss = 0
     for (let i = 0; i < k; i++) meanLoss += weights[i]! * (computed[i]?.loss ?? losses[i - 1]!)
@@ -566,8 +610,8 @@ export const parallelTrainStep = async <P extends Params, S extends OptState>(
     return { state: applyGradients(optimizer, state, grads), loss: meanLoss }
   }
 
-  const close = async (): Promise<void> => {
-    if (closed) return
+  let closing: Promise<void> | undefined
+  const stop = async (): Promise<void> => {
     closed = true
     seq = seq === 0x7fffffff ? 1 : seq + 1
     workers.forEach((_, w) => {
@@ -578,6 +622,8 @@ export const parallelTrainStep = async <P extends Params, S extends OptState>(
     await Promise.all(workers.map((w) => w.terminate()))
     for (const p of ports) p.close()
   }
+  // every call, the first included, resolves once the workers have exited
+  const close = (): Promise<void> => (closing ??= stop())
 
   return Object.assign(step, { threads: threadsWanted, close })
 }

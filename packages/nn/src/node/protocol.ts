@@ -19,6 +19,7 @@
  */
 import * as T from "@fnn/tensor"
 import type { DType, Shape, Tensor, TypedArray } from "@fnn/tensor"
+import type { FastKernelThresholds } from "@fnn/tensor/fast"
 import { sizeOf } from "@fnn/tensor/internal"
 import type { LayerDescription } from "../description.ts"
 import type { Loss } from "../losses.ts"
@@ -82,6 +83,8 @@ export interface WorkerSetup {
   readonly description: LayerDescription
   readonly loss: LossName
   readonly kernels: WorkerKernels
+  /** With `kernels: "fast"`, the caller's thresholds (so that both compute the same bits). */
+  readonly thresholds: FastKernelThresholds | undefined
   /** The worker's end of its channel: layout messages in, error messages out. */
   readonly port: unknown
 }

@@ -75,7 +75,7 @@ const layoutOf = (m: LayoutMessage): Layout => {
 
 const serve = (threads: WorkerThreads, setup: WorkerSetup, parent: Port): void => {
   const port = setup.port as Port
-  if (setup.kernels === "fast") installFastKernels({ threads: 1 })
+  if (setup.kernels === "fast") installFastKernels({ threads: 1, ...setup.thresholds })
   const built = fromDescription(setup.description)
   if (E.isLeft(built)) {
     parent.postMessage({ failed: renderDescriptionError(built.left) } satisfies StartMessage)

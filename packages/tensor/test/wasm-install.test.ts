@@ -13,7 +13,7 @@ import { referenceKernels } from "../src/kernels/index.ts"
 import type { WasmApi } from "../src/kernels/wasm/api.ts"
 import { decodeBase64 } from "../src/kernels/wasm/base64.ts"
 import * as T from "../src/index.ts"
-import { dyadicArb, expectLikeReference, matmulCaseArb } from "./wasm-support.ts"
+import { dyadicArb, expectLikeReference, matmulCaseArb, recordingMemories } from "./wasm-support.ts"
 
 afterEach(() => {
   uninstallFastKernels()
@@ -118,6 +118,40 @@ describe("installFastKernels", () => {
     installFastKernels({ threads: 1 })
     uninstallFastKernels()
     expect(currentKernels()).toBe(referenceKernels)
+  })
+
+  it("reuses what earlier installations made: switching thread counts makes no new memory", async () => {
+    const g = globalThis as { WebAssembly?: WasmApi }
+    const saved = g.WebAssembly!
+    const recording = recordingMemories(saved)
+    g.WebAssembly = recording.api
+    const x = T.ones([64, 64])
+    const y = T.ones([1000])
+    const work = (): void => {
+      T.matmul(x, x)
+      T.add(y, y)
+    }
+    try {
+      installFastKernels({ threads: 1 })
+      work()
+      installFastKernels({ threads: 2 })
+      await fastKernelsReady()
+      work()
+      const made = recording.buffers.length
+      for (const threads of [1, 2, 1, 2]) {
+        installFastKernels({ threads })
+        work()
+      }
+      expect(recording.buffers.length).toBe(made)
+      // once uninstalled, nothing is kept
+      uninstallFastKernels()
+      installFastKernels({ threads: 1 })
+      work()
+      expect(recording.buffers.length).toBeGreaterThan(made)
+    } finally {
+      g.WebAssembly = saved
+      uninstallFastKernels()
+    }
   })
 
   it("says what is installed now, and nothing once the reference matmul is back", () => {

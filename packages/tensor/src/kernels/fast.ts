@@ -85,26 +85,45 @@ const sharedWanted = (threads: number): boolean =>
 
 const fallback: FastKernels = { matmul: "js", elementwise: "js", threads: 1 }
 
+/**
+ * What earlier installations made, kept until `uninstallFastKernels`: engines (with their memory
+ * and worker threads) by thread count and threshold, elementwise kernels by threshold. A program
+ * that installs again and again (a benchmark switching thread counts) reuses them rather than
+ * leaving memories behind at every switch, which made V8 collect its whole heap every few dozen
+ * steps for the rest of the process.
+ */
+const engines = new Map<string, GemmEngine>()
+const elementwiseKernels = new Map<number, ReturnType<typeof wasmElementwise>>()
+
 const install = (options: FastKernelOptions, compiled?: CompiledModules): FastKernels => {
-  uninstallFastKernels()
+  installed?.restore()
+  installed = undefined
   const api = wasmApi()
-  if (api === undefined) return fallback
-  const engine = createEngine(
-    api,
-    {
-      threads: threadCount(options.threads),
-      threadMinMacs: options.threadMinMacs ?? fastKernelDefaults.threadMinMacs,
-      coolDown: fastKernelDefaults.coolDown,
-    },
-    compiled,
-  )
-  if (engine === undefined) return fallback
+  if (api === undefined) {
+    uninstallFastKernels()
+    return fallback
+  }
+  const engineOptions = {
+    threads: threadCount(options.threads),
+    threadMinMacs: options.threadMinMacs ?? fastKernelDefaults.threadMinMacs,
+    coolDown: fastKernelDefaults.coolDown,
+  }
+  const key = `${engineOptions.threads} ${engineOptions.threadMinMacs}`
+  const engine = engines.get(key) ?? createEngine(api, engineOptions, compiled)
+  if (engine === undefined) {
+    uninstallFastKernels()
+    return fallback
+  }
+  engines.set(key, engine)
   const thresholds: FastKernelThresholds = {
     minMacs: options.minMacs ?? fastKernelDefaults.minMacs,
     minElements: options.minElements ?? fastKernelDefaults.minElements,
   }
   const matmul = wasmMatmul(engine, thresholds)
-  const elementwise = wasmElementwise(api, thresholds)
+  const elementwise = elementwiseKernels.has(thresholds.minElements)
+    ? elementwiseKernels.get(thresholds.minElements)
+    : wasmElementwise(api, thresholds)
+  elementwiseKernels.set(thresholds.minElements, elementwise)
   const restore = useKernels({ matmul, ...elementwise })
   installed = { engine, matmul, elementwise: elementwise !== undefined, thresholds, restore }
   return report(installed)
@@ -121,7 +140,8 @@ const report = (i: NonNullable<typeof installed>): FastKernels => ({
  * threads for products in Node). Synchronous; call it once at startup. Falls back to the
  * JavaScript kernels, and says so, where WebAssembly SIMD is missing or synchronous compilation
  * is refused (use `installFastKernelsAsync` there). Calling it again replaces the previous
- * installation.
+ * installation; what earlier calls made (memory, worker threads, asleep) is kept for reuse until
+ * `uninstallFastKernels`.
  * @example
  * import { installFastKernels } from "@fnn/tensor/fast"
  * const fast = installFastKernels()
@@ -157,13 +177,14 @@ export const installFastKernelsAsync = async (
 
 /**
  * Takes back the kernels `installFastKernels` put in place (kernels set since with `useKernels`
- * stay) and stops any worker threads.
+ * stay), stops the worker threads and lets go of the memory of every installation so far.
  */
 export const uninstallFastKernels = (): void => {
-  if (installed === undefined) return
-  installed.restore()
-  installed.engine.dispose()
+  installed?.restore()
   installed = undefined
+  for (const engine of engines.values()) engine.dispose()
+  engines.clear()
+  elementwiseKernels.clear()
 }
 
 /**

@@ -5,9 +5,9 @@
  * worker has claimed, so a worker that is slow to wake costs nothing but its share.
  *
  * Protocol over the control words at the start of the shared memory:
- * - the main thread writes `CLAIM = tag << 16` first (old claims now fail), then the chunk
- *   table, `TOTAL`, `DONE = 0`, and last `JOB = seq` (tag = seq & 0x7fff), and notifies `JOB`;
- * - anyone claims chunk c by compare-and-swap of `CLAIM` from `tag << 16 | c` to `… | c + 1`
+ * - the main thread writes `CLAIM = tag << 8` first (old claims now fail), then the chunk
+ *   table, `TOTAL`, `DONE = 0`, and last `JOB = seq` (tag = seq & 0x7fffff), and notifies `JOB`;
+ * - anyone claims chunk c by compare-and-swap of `CLAIM` from `tag << 8 | c` to `… | c + 1`
  *   while c < TOTAL and the tag is the job's; runs it; adds 1 to `DONE` and notifies `DONE`;
  * - the main thread returns once `DONE == TOTAL`. A new job starts only after every chunk of the
  *   previous one is done, so a claim that succeeds always reads the table of its own job.
@@ -40,6 +40,14 @@ export const chunkWords = 13
 
 /** Chunks one job can hold. */
 export const maxChunks = 64
+
+/**
+ * `CLAIM` holds the job's tag above the next chunk's index: 8 bits of index (up to `maxChunks`)
+ * and 23 of tag, so a claim read before a stall can only succeed again 2²³ jobs later.
+ */
+const chunkBits = 8
+const chunkMask = (1 << chunkBits) - 1
+const tagMask = (1 << (31 - chunkBits)) - 1
 
 /** Bytes reserved for control words and the chunk table at the start of memory. */
 export const controlBytes = 4096
@@ -74,11 +82,11 @@ for (;;) {
   for (let i = 0; i < ${spins} && Atomics.load(ctrl, ${ctrl.job}) === seen; i++);
   Atomics.wait(ctrl, ${ctrl.job}, seen)
   seen = Atomics.load(ctrl, ${ctrl.job})
-  const tag = seen & 0x7fff
+  const tag = seen & ${tagMask}
   for (;;) {
     const cur = Atomics.load(ctrl, ${ctrl.claim})
-    if (cur >>> 16 !== tag) break
-    const c = cur & 0xffff
+    if (cur >>> ${chunkBits} !== tag) break
+    const c = cur & ${chunkMask}
     if (c >= Atomics.load(ctrl, ${ctrl.total})) break
     if (Atomics.compareExchange(ctrl, ${ctrl.claim}, cur, cur + 1) !== cur) continue
     try {
@@ -174,8 +182,8 @@ export const startPool = (
 
   const run = (chunks: ReadonlyArray<Chunk>, meanwhile?: () => void): boolean => {
     if (chunks.length > maxChunks) throw new Error(`at most ${maxChunks} chunks per job`)
-    seq = (seq + 1) & 0x7fff
-    Atomics.store(words, ctrl.claim, seq << 16)
+    seq = (seq + 1) & tagMask
+    Atomics.store(words, ctrl.claim, seq << chunkBits)
     chunks.forEach((chunk, c) => {
       const t = ctrl.table + c * chunkWords
       words[t] = chunk.fn
@@ -190,7 +198,7 @@ export const startPool = (
     meanwhile?.()
     for (;;) {
       const cur = Atomics.load(words, ctrl.claim)
-      const c = cur & 0xffff
+      const c = cur & chunkMask
       if (c >= chunks.length) break
       if (Atomics.compareExchange(words, ctrl.claim, cur, cur + 1) !== cur) continue
       byCaller++

@@ -346,7 +346,8 @@ const startPool = async (
  * rebuild it by name), and the network is rebuilt in each worker from `describe(net)` (layers of
  * this package). Workers use the fast kernels (single-threaded, with the caller's thresholds) if
  * the caller has installed them: install them with `threads: 1` on the caller, as the workers
- * already use the other cores. Kernels the caller sets with `useKernels` stay on the caller. Workers start in the background, ready when the promise resolves; `close()` stops them.
+ * already use the other cores. Kernels the caller sets with `useKernels` stay on the caller.
+ * Workers start in the background, ready when the promise resolves; `close()` stops them.
  *
  * @example
  * import * as nn from "@fnn/nn"

@@ -93,7 +93,7 @@ const fallback: FastKernels = { matmul: "js", elementwise: "js", threads: 1 }
  * steps for the rest of the process.
  */
 const engines = new Map<string, GemmEngine>()
-const elementwiseKernels = new Map<number, ReturnType<typeof wasmElementwise>>()
+const elementwiseKernels = new Map<number, NonNullable<ReturnType<typeof wasmElementwise>>>()
 
 const install = (options: FastKernelOptions, compiled?: CompiledModules): FastKernels => {
   installed?.restore()
@@ -120,10 +120,9 @@ const install = (options: FastKernelOptions, compiled?: CompiledModules): FastKe
     minElements: options.minElements ?? fastKernelDefaults.minElements,
   }
   const matmul = wasmMatmul(engine, thresholds)
-  const elementwise = elementwiseKernels.has(thresholds.minElements)
-    ? elementwiseKernels.get(thresholds.minElements)
-    : wasmElementwise(api, thresholds)
-  elementwiseKernels.set(thresholds.minElements, elementwise)
+  const elementwise =
+    elementwiseKernels.get(thresholds.minElements) ?? wasmElementwise(api, thresholds)
+  if (elementwise !== undefined) elementwiseKernels.set(thresholds.minElements, elementwise)
   const restore = useKernels({ matmul, ...elementwise })
   installed = { engine, matmul, elementwise: elementwise !== undefined, thresholds, restore }
   return report(installed)

@@ -45,8 +45,9 @@ export interface Ceiling {
   readonly togetherMs: readonly number[]
   /** `threads · aloneMs / max(togetherMs)`. */
   readonly ceiling: number
-  /** The whole work (`threads` parts' worth, e.g. a full batch), what it is and its milliseconds alone. */
+  /** The whole work (`threads` parts' worth, e.g. `a 128-row training step`). */
   readonly whole: string
+  /** Milliseconds for the whole work on this thread alone. */
   readonly wholeMs: number
   /** `wholeMs / max(togetherMs)`: the parts at once against the whole on one thread. */
   readonly split: number

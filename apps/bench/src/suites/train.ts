@@ -219,18 +219,24 @@ const run =
     const speedup = many === undefined ? undefined : median(one.ms) / median(many.ms)
     const target = scalingTargets[w.name]
     const scalingLabel = `scaling, fnn ${threads} threads / 1 thread`
-    const ceiling = ceilings.length === 0 ? undefined : median(ceilings.map((c) => c.ceiling))
-    const split = ceilings.length === 0 ? undefined : median(ceilings.map((c) => c.split))
+    // the medians over the rounds of both ceilings
+    const bound =
+      ceilings.length === 0
+        ? undefined
+        : {
+            ceiling: median(ceilings.map((c) => c.ceiling)),
+            split: median(ceilings.map((c) => c.split)),
+          }
     if (many !== undefined && speedup !== undefined) {
       const detail =
         `${one.trainer.engine} ${seconds(median(one.ms))} / ${many.trainer.engine} ` +
         `${seconds(median(many.ms))} = ${speedup.toFixed(2)}× (the faster ${threads}-thread row, ` +
         `medians of this run)` +
-        (ceiling === undefined
+        (bound === undefined
           ? ""
-          : `; ${threads} threads could give at most ${ceiling.toFixed(2)}× on this machine ` +
+          : `; ${threads} threads could give at most ${bound.ceiling.toFixed(2)}× on this machine ` +
             `during the run (median of ${ceilings.length}: ${threads} shard-sized steps at once ` +
-            `against one alone), and ${split!.toFixed(2)}× by cutting the batch (${threads} ` +
+            `against one alone), and ${bound.split.toFixed(2)}× by cutting the batch (${threads} ` +
             `shard-sized steps at once against one whole-batch step)`)
       if (target !== undefined)
         checks.push({
@@ -253,11 +259,11 @@ const run =
           ? `${config.fnnKernels}; single-threaded but in the "kernels" row`
           : config.fnnKernels,
         ...(speedup === undefined ? {} : { [scalingLabel]: `${speedup.toFixed(2)}×` }),
-        ...(ceiling === undefined
+        ...(bound === undefined
           ? {}
           : {
-              [`ceiling of ${threads} threads here`]: `${ceiling.toFixed(2)}×`,
-              [`ceiling of ${threads} shards of a batch here`]: `${split!.toFixed(2)}×`,
+              [`ceiling of ${threads} threads here`]: `${bound.ceiling.toFixed(2)}×`,
+              [`ceiling of ${threads} shards of a batch here`]: `${bound.split.toFixed(2)}×`,
             }),
         ...context,
         "warm-up steps": warmup,

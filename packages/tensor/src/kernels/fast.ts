@@ -195,10 +195,14 @@ export const uninstallFastKernels = (): void => {
  * installFastKernels({ threads: 1 })
  * fastKernelsInstalled() // { matmul: "wasm-simd", elementwise: "wasm-simd", threads: 1 }
  */
-export const fastKernelsInstalled = (): FastKernels | undefined =>
-  installed !== undefined && currentKernels().matmul === installed.matmul
-    ? report(installed)
-    : undefined
+export const fastKernelsInstalled = (): FastKernels | undefined => {
+  const i = inUse()
+  return i === undefined ? undefined : report(i)
+}
+
+/** The installation whose kernels run now (none replaced since by `useKernels`), if any. */
+const inUse = (): typeof installed =>
+  installed !== undefined && currentKernels().matmul === installed.matmul ? installed : undefined
 
 /** The sizes from which the fast kernels take a call (below them, the reference kernels run). */
 export type FastKernelThresholds = Required<Pick<FastKernelOptions, "minMacs" | "minElements">>
@@ -212,8 +216,7 @@ export type FastKernelThresholds = Required<Pick<FastKernelOptions, "minMacs" | 
  * installFastKernels({ threads: 1, minMacs: 4096 })
  * fastKernelThresholds() // { minMacs: 4096, minElements: 128 }
  */
-export const fastKernelThresholds = (): FastKernelThresholds | undefined =>
-  fastKernelsInstalled() === undefined ? undefined : installed!.thresholds
+export const fastKernelThresholds = (): FastKernelThresholds | undefined => inUse()?.thresholds
 
 type SetTimeout = (callback: () => void, ms: number) => unknown
 

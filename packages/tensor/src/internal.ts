@@ -4,6 +4,7 @@
  * @module
  */
 export { bind, useKernels, currentKernels } from "./dispatch.ts"
+export { nextLevel } from "./levels.ts"
 export type { Kernel, Kernels } from "./dispatch.ts"
 export { Tracer } from "./tensor.ts"
 export type { Trace } from "./tensor.ts"

@@ -7,14 +7,7 @@ import * as T from "@fnn/tensor"
 import type { Trace } from "@fnn/tensor/internal"
 import { Tracer } from "@fnn/tensor/internal"
 
-let lastLevel = 0
-
-/**
- * A fresh level, higher than every level handed out before. A transformation started inside
- * another one is therefore always the innermost, and two transformations never share a level,
- * so values of nested `grad`s are never confused.
- */
-export const nextLevel = (): number => ++lastLevel
+export { nextLevel } from "@fnn/tensor/internal"
 
 /** The error for a tracer whose transformation has finished. */
 export const escaped = (op: string): T.TensorError =>

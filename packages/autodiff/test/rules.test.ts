@@ -115,6 +115,79 @@ const indicesFor = (n: number): fc.Arbitrary<T.Tensor> =>
     arbTensor(s, { dtype: "int32", min: 0, max: n - 1 }),
   )
 
+const axesOf = <A>(d: number, a: fc.Arbitrary<A>): fc.Arbitrary<A[]> =>
+  fc.array(a, { minLength: d, maxLength: d })
+
+/**
+ * Convolutions over 1 or 2 spatial axes with random strides, explicit padding (negative too),
+ * dilations and groups, whose output is not empty.
+ */
+const convCase: fc.Arbitrary<Case> = fc
+  .integer({ min: 1, max: 2 })
+  .chain((d) =>
+    fc.record({
+      dtype: dtypes,
+      n: fc.integer({ min: 1, max: 2 }),
+      groups: fc.integer({ min: 1, max: 2 }),
+      cg: fc.integer({ min: 1, max: 2 }),
+      og: fc.integer({ min: 1, max: 2 }),
+      sizes: axesOf(d, fc.integer({ min: 1, max: 5 })),
+      window: axesOf(d, fc.integer({ min: 1, max: 3 })),
+      strides: axesOf(d, fc.integer({ min: 1, max: 3 })),
+      inputDilation: axesOf(d, fc.integer({ min: 1, max: 2 })),
+      kernelDilation: axesOf(d, fc.integer({ min: 1, max: 2 })),
+      padding: axesOf(
+        d,
+        fc.tuple(fc.integer({ min: -1, max: 2 }), fc.integer({ min: -1, max: 2 })),
+      ),
+    }),
+  )
+  .filter((r) =>
+    r.sizes.every(
+      (s, i) =>
+        (s - 1) * r.inputDilation[i]! + 1 + r.padding[i]![0] + r.padding[i]![1] >=
+        (r.window[i]! - 1) * r.kernelDilation[i]! + 1,
+    ),
+  )
+  .chain(({ dtype, n, groups, cg, og, sizes, window, ...geometry }) =>
+    fc
+      .tuple(
+        arbTensor([n, ...sizes, groups * cg], { dtype }),
+        arbTensor([...window, cg, groups * og], { dtype }),
+      )
+      .map(([x, w]) => ({
+        f: (a: T.Tensor, b: T.Tensor) => bind("conv", [a, b], { ...geometry, groups }),
+        args: [x, w],
+      })),
+  )
+
+/** Windows of 1 or 2 spatial axes, overlapping or not. */
+const windowsCase = (transposed: boolean): fc.Arbitrary<Case> =>
+  fc
+    .integer({ min: 1, max: 2 })
+    .chain((d) =>
+      fc.record({
+        dtype: dtypes,
+        sizes: axesOf(d, fc.integer({ min: 1, max: 4 })),
+        window: axesOf(d, fc.integer({ min: 1, max: 3 })),
+        strides: axesOf(d, fc.integer({ min: 1, max: 2 })),
+      }),
+    )
+    .filter((r) => r.sizes.every((s, i) => s >= r.window[i]!))
+    .chain(({ dtype, sizes, window, strides }) => {
+      const shape = [2, ...sizes, 2]
+      const outs = sizes.map((s, i) => Math.floor((s - window[i]!) / strides[i]!) + 1)
+      return transposed
+        ? arbTensor([2, ...outs, ...window, 2], { dtype }).map((g) => ({
+            f: (t: T.Tensor) => bind("addWindows", [t], { window, strides, shape }),
+            args: [g],
+          }))
+        : arbTensor(shape, { dtype }).map((x) => ({
+            f: (t: T.Tensor) => bind("windows", [t], { window, strides }),
+            args: [x],
+          }))
+    })
+
 const cases: { readonly [P in Primitive]: fc.Arbitrary<Case> } = {
   neg: unary("neg"),
   abs: unary("abs", { avoid: [0] }),
@@ -284,6 +357,9 @@ const cases: { readonly [P in Primitive]: fc.Arbitrary<Case> } = {
           args: [a, b],
         })),
     ),
+  conv: convCase,
+  windows: windowsCase(false),
+  addWindows: windowsCase(true),
 }
 
 describe("every primitive's rules", () => {

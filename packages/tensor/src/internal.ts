@@ -14,6 +14,7 @@ export type {
   UnaryPrimitive,
   BinaryPrimitive,
   ComparePrimitive,
+  ConvGeometry,
 } from "./primitives.ts"
 export { primitives } from "./primitives.ts"
 export { referenceKernels } from "./kernels/index.ts"
@@ -29,5 +30,6 @@ export {
   shapesEqual,
   showShape,
 } from "./shape.ts"
+export { dilatedSize } from "./window.ts"
 export { allocate, arrayFrom, byteSize, dtypeOf } from "./dtype.ts"
 export { defaultThreadCount, nodeBuiltin } from "./kernels/wasm/api.ts"

@@ -68,6 +68,42 @@ export interface Params {
    * `transposeA`/`transposeB` read an operand with its last two axes swapped.
    */
   matmul: { readonly transposeA: boolean; readonly transposeB: boolean }
+  /**
+   * Convolution (a cross-correlation, as in every deep-learning library) of a channels-last input
+   * `[batch, ...spatial, in]` with a kernel `[...window, in / groups, out]`, giving
+   * `[batch, ...outSpatial, out]`; see `ConvGeometry` for what each field does.
+   */
+  conv: ConvGeometry
+  /**
+   * The windows of a channels-last input `[batch, ...spatial, c]` as `[batch, ...out, ...window, c]`:
+   * `y[n, o, k, c] = x[n, o · strides + k, c]` (no padding: pad first).
+   */
+  windows: { readonly window: ReadonlyArray<number>; readonly strides: ReadonlyArray<number> }
+  /**
+   * The transpose of `windows`: a tensor of `shape` with zeros, to which each window's entries are
+   * added back where `windows` took them from.
+   */
+  addWindows: {
+    readonly window: ReadonlyArray<number>
+    readonly strides: ReadonlyArray<number>
+    readonly shape: Shape
+  }
+}
+
+/**
+ * How a convolution walks its input, one entry per spatial axis. The input is first dilated
+ * (`inputDilation − 1` zeros between neighbours), then padded (`padding[i] = [lo, hi]`, negative
+ * values crop), and the kernel is dilated likewise (`kernelDilation`); the output is the dot product
+ * of the dilated kernel with each window, every `strides[i]` steps. With `groups = g`, input and
+ * output channels are split into `g` blocks and block `j` of the output sees only block `j` of
+ * the input.
+ */
+export interface ConvGeometry {
+  readonly strides: ReadonlyArray<number>
+  readonly padding: ReadonlyArray<readonly [number, number]>
+  readonly inputDilation: ReadonlyArray<number>
+  readonly kernelDilation: ReadonlyArray<number>
+  readonly groups: number
 }
 
 /** The name of a primitive. */
@@ -110,6 +146,9 @@ export const primitives: ReadonlyArray<Primitive> = [
   "gather",
   "scatterAdd",
   "matmul",
+  "conv",
+  "windows",
+  "addWindows",
 ]
 
 /** Primitives that act elementwise on one input. */

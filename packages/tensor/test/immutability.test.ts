@@ -115,6 +115,29 @@ const cases: { readonly [K in keyof typeof T]?: Case } = {
   matmul: { args: () => [f32([2, 2, 3]), f64([3, 4])] },
   dot: { args: () => [f32([3]), f32([3])] },
   outer: { args: () => [f32([2]), i32([1, 2, 3])] },
+  // convolution and pooling
+  conv: { args: () => [f64([1, 4, 2]), f64([2, 1, 4]), { padding: "SAME", groups: 2 }] },
+  conv2d: { args: () => [f32([1, 3, 3, 1]), f32([2, 2, 1, 2]), { inputDilation: 2 }] },
+  flip: { args: () => [f32([2, 3]), [0, 1]] },
+  maxPool: {
+    args: () => [
+      make("float32", [1, 2, 3, 1], [-1, -0, NaN, 0.5, 2, -Infinity]),
+      [1, 2],
+      { padding: "SAME", strides: 1 },
+    ],
+  },
+  avgPool: {
+    args: () => [
+      f64([1, 3, 3, 1]),
+      2,
+      {
+        padding: [
+          [1, 0],
+          [0, 1],
+        ],
+      },
+    ],
+  },
 }
 
 /** A deep copy of arguments, with each tensor's dtype, shape and data copied. */

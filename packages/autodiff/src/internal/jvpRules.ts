@@ -113,4 +113,8 @@ export const jvpRules: { readonly [P in Primitive]: JvpRule<P> } = {
         ),
   // d(AB) = dA B + A dB (with the same transposes)
   matmul: bilinear("matmul"),
+  // d conv(x, w) = conv(dx, w) + conv(x, dw)
+  conv: bilinear("conv"),
+  windows: linear("windows"),
+  addWindows: linear("addWindows"),
 }

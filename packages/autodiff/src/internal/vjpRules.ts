@@ -13,6 +13,7 @@ import type { Params, Primitive } from "@fnn/tensor/internal"
 import { bind, keptShape } from "@fnn/tensor/internal"
 import type { Partial } from "./elementwise.ts"
 import { binaryPartials, unaryPartials } from "./elementwise.ts"
+import { convInputTranspose, convKernelTranspose } from "./conv.ts"
 
 /** Cotangents for a primitive's inputs, in order; missing or `undefined` entries are zeros. */
 export type Cotangents = ReadonlyArray<T.Tensor | undefined>
@@ -137,4 +138,15 @@ export const vjpRules: { readonly [P in Primitive]: VjpRule<P> } = {
         ? bind("matmul", [g, a!], { transposeA: true, transposeB: ta })
         : bind("matmul", [a!, g], { transposeA: !ta, transposeB: false }),
   ],
+  // conv is bilinear; both of its transposes are convolutions (see ./conv.ts)
+  conv: (g, [x, w], _y, params, need) => [
+    need[0] === true ? convInputTranspose(g, w!, x!.shape, params) : undefined,
+    need[1] === true ? convKernelTranspose(x!, g, w!.shape, params) : undefined,
+  ],
+  // windowsᵀ adds each window back where it was taken from
+  windows: linear((g, x, { window, strides }) =>
+    bind("addWindows", [g], { window, strides, shape: x.shape }),
+  ),
+  // addWindowsᵀ takes the windows of ȳ
+  addWindows: linear((g, _x, { window, strides }) => bind("windows", [g], { window, strides })),
 }

@@ -17,6 +17,7 @@ import {
   transpose,
 } from "./movement.ts"
 import { matmul } from "./matmul.ts"
+import { addWindows, conv, windows } from "./conv.ts"
 
 /** The complete table of reference kernels. */
 export const referenceKernels: Kernels = {
@@ -55,4 +56,7 @@ export const referenceKernels: Kernels = {
   gather,
   scatterAdd,
   matmul,
+  conv,
+  windows,
+  addWindows,
 }

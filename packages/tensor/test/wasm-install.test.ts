@@ -54,12 +54,13 @@ const withCompileRefused = <A>(body: () => A): A => {
 }
 
 describe("installFastKernels", () => {
-  it("replaces matmul and float32 arithmetic only, and T.matmul then agrees with the reference", () => {
+  it("replaces matmul, conv and float32 arithmetic only, and T.matmul then agrees with the reference", () => {
     const info = installFastKernels({ threads: 1, minMacs: 0 })
     expect(info).toEqual({ matmul: "wasm-simd", elementwise: "wasm-simd", threads: 1 })
     const kernels = currentKernels()
     const replaced = [
       "matmul",
+      "conv",
       "add",
       "sub",
       "mul",

@@ -1,7 +1,7 @@
 /**
  * `@fnn/tensor/fast`: installs the fast kernels — matrix products in WebAssembly SIMD (float32
  * and float64) on the calling thread and, in Node ≥ 20.16, on worker threads that share its
- * memory; and float32 `add`, `sub`, `mul`, `div`, comparisons and `where` in WebAssembly SIMD on
+ * memory; convolutions as those products over patch matrices (im2col); and float32 `add`, `sub`, `mul`, `div`, comparisons and `where` in WebAssembly SIMD on
  * the calling thread. Every other primitive, and every call a fast path declines (int32 products,
  * short arrays, unusual broadcasts, too big for its memory), keeps the reference kernel. Nothing
  * happens on import: a program opts in once, at startup. Browser-safe: worker threads are looked
@@ -21,6 +21,7 @@ import { defaultThreadCount, nodeWorkerThreads, wasmApi } from "./wasm/api.ts"
 import type { CompiledModules, GemmEngine } from "./wasm/engine.ts"
 import { compileModulesAsync, createEngine } from "./wasm/engine.ts"
 import { wasmMatmul } from "./wasm/matmul.ts"
+import { im2colConv } from "./im2col.ts"
 import { compileElementwiseAsync, wasmElementwise } from "./wasm/elementwise.ts"
 
 /** What `installFastKernels` put in place. */
@@ -123,7 +124,7 @@ const install = (options: FastKernelOptions, compiled?: CompiledModules): FastKe
   const elementwise =
     elementwiseKernels.get(thresholds.minElements) ?? wasmElementwise(api, thresholds)
   if (elementwise !== undefined) elementwiseKernels.set(thresholds.minElements, elementwise)
-  const restore = useKernels({ matmul, ...elementwise })
+  const restore = useKernels({ matmul, conv: im2colConv(matmul), ...elementwise })
   installed = { engine, matmul, elementwise: elementwise !== undefined, thresholds, restore }
   return report(installed)
 }

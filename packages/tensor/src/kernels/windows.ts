@@ -20,6 +20,8 @@ export interface Taps {
   readonly inCount: number
   /** Fills `dst[t]` with the flat input index under tap `t` at output position `o`, or -1. */
   readonly at: (o: number, dst: Int32Array) => void
+  /** Every output position's taps, `table[o · tapCount + t]` (the size of one image's patches). */
+  readonly table: () => Int32Array
 }
 
 /**
@@ -107,5 +109,14 @@ export const taps = (
     }
     if (src !== dst) dst.set(src.subarray(0, tapCount))
   }
-  return { outSizes, outCount, windowSizes, tapCount, inCount, at }
+  const table = (): Int32Array => {
+    const all = new Int32Array(outCount * tapCount)
+    const row = new Int32Array(tapCount)
+    for (let o = 0; o < outCount; o++) {
+      at(o, row)
+      all.set(row, o * tapCount)
+    }
+    return all
+  }
+  return { outSizes, outCount, windowSizes, tapCount, inCount, at, table }
 }

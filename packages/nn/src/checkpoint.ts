@@ -19,8 +19,8 @@ import * as T from "@fnn/tensor"
 import type { DType, Shape, Tensor } from "@fnn/tensor"
 import type { DescriptionError, LayerDescription } from "./description.ts"
 import { decodeDescription, maxNesting, renderDescriptionError } from "./description.ts"
-import type { Layer, Params } from "./layers.ts"
-import { fromDescription } from "./layers.ts"
+import type { AnyLayer, Layer, Params } from "./layers.ts"
+import { fromDescription } from "./build.ts"
 import type { OptState } from "./optimizers.ts"
 import { leavesOf, pathsOf } from "./pytree.ts"
 
@@ -143,27 +143,11 @@ const layout = (
   input: Shape,
 ): E.Either<string, { readonly output: Shape; readonly expected: ReadonlyArray<Expected> }> => {
   const expected: Expected[] = []
-  const go = (d: LayerDescription, s: Shape, path: Segment[]): E.Either<string, Shape> => {
+  type S = Shape | ReadonlyArray<Shape>
+  const go = (d: LayerDescription, s: S, path: Segment[]): E.Either<string, S> => {
     switch (d.layer) {
-      case "Dense": {
-        const inputs = s[s.length - 1]
-        if (inputs === undefined || inputs < 1)
-          return E.left(
-            `${nameOf(path) || "Dense"}: Dense(${d.units}) needs a known last axis, got inputs of shape ${showShape(s)}`,
-          )
-        expected.push({ name: nameOf([...path, "w"]), shape: [inputs, d.units] })
-        expected.push({ name: nameOf([...path, "b"]), shape: [d.units] })
-        return E.right([...s.slice(0, -1), d.units])
-      }
-      case "Flatten": {
-        if (s.length < 1 || s.slice(1).some((x) => x < 0))
-          return E.left(
-            `${nameOf(path) || "Flatten"}: Flatten needs a rank ≥ 1 shape with known sizes after the first axis, got ${showShape(s)}`,
-          )
-        return E.right([s[0]!, s.slice(1).reduce((a, b) => a * b, 1)])
-      }
       case "Serial": {
-        let shape: Shape = s
+        let shape: S = s
         for (let i = 0; i < d.layers.length; i++) {
           const r = go(d.layers[i]!, shape, [...path, i])
           if (E.isLeft(r)) return r
@@ -171,11 +155,68 @@ const layout = (
         }
         return E.right(shape)
       }
-      default:
-        return E.right(s)
+      case "Parallel": {
+        if (!Array.isArray(s) || s.length !== d.layers.length || !s.every((x) => Array.isArray(x)))
+          return E.left(
+            `${nameOf(path) || "Parallel"}: parallel(${d.layers.length} layers) needs a tuple of ${d.layers.length} inputs, got ${JSON.stringify(s)}`,
+          )
+        const outs: Shape[] = []
+        for (let i = 0; i < d.layers.length; i++) {
+          const r = go(d.layers[i]!, (s as ReadonlyArray<Shape>)[i]!, [...path, i])
+          if (E.isLeft(r)) return r
+          outs.push(r.right as Shape)
+        }
+        return E.right(outs)
+      }
+      default: {
+        // the layer itself knows its output shape and its parameters' shapes
+        let out: S
+        try {
+          const built = fromDescription(d)
+          if (E.isLeft(built)) return E.left(renderDescriptionError(built.left))
+          const layer = built.right as unknown as AnyLayer
+          out = layer.outputShape(s)
+          for (const [name, shape] of paramShapes(d, s as Shape))
+            expected.push({ name: nameOf([...path, name]), shape })
+        } catch (e) {
+          return E.left(`${nameOf(path) || d.layer}: ${e instanceof Error ? e.message : String(e)}`)
+        }
+        return E.right(out)
+      }
     }
   }
-  return E.map((output: Shape) => ({ output, expected }))(go(arch, input, rootPath(arch)))
+  return E.chain((output: S) =>
+    Array.isArray(output) && output.every((x) => Array.isArray(x))
+      ? E.left(`the network gives a tuple of outputs (${JSON.stringify(output)}), not one tensor`)
+      : E.right({ output: output as Shape, expected }),
+  )(go(arch, input, rootPath(arch)))
+}
+
+/** The names and shapes of the parameters of one (non-combinator) layer for inputs of `s`. */
+const paramShapes = (d: LayerDescription, s: Shape): ReadonlyArray<readonly [string, Shape]> => {
+  const last = s[s.length - 1]!
+  switch (d.layer) {
+    case "Dense":
+      return [
+        ["w", [last, d.units]],
+        ["b", [d.units]],
+      ]
+    case "Conv": {
+      const k = s.length - 2
+      const window = d.window.length === 1 ? new Array<number>(k).fill(d.window[0]!) : d.window
+      return [
+        ["w", [...window, last / d.groups, d.outChannels]],
+        ["b", [d.outChannels]],
+      ]
+    }
+    case "LayerNorm":
+      return [
+        ["scale", [last]],
+        ["offset", [last]],
+      ]
+    default:
+      return []
+  }
 }
 
 /** The parameter tree of `arch` with the tensor of each name from `get`. */
@@ -183,8 +224,12 @@ const buildParams = (arch: LayerDescription, get: (name: string) => Tensor): Par
   const go = (d: LayerDescription, path: Segment[]): Params => {
     switch (d.layer) {
       case "Dense":
+      case "Conv":
         return { w: get(nameOf([...path, "w"])), b: get(nameOf([...path, "b"])) }
+      case "LayerNorm":
+        return { scale: get(nameOf([...path, "scale"])), offset: get(nameOf([...path, "offset"])) }
       case "Serial":
+      case "Parallel":
         return d.layers.map((l, i) => go(l, [...path, i]))
       default:
         return {}
@@ -193,16 +238,21 @@ const buildParams = (arch: LayerDescription, get: (name: string) => Tensor): Par
   return go(arch, rootPath(arch))
 }
 
-/** The name of the first Dense weight in `arch`, depth first. */
-const firstWeight = (arch: LayerDescription): string | undefined => {
-  const go = (d: LayerDescription, path: Segment[]): string | undefined => {
+/**
+ * The name of the first Dense weight in `arch`, depth first: its rows are the network's inputs.
+ * `null` when a layer before it changes what the inputs look like (a convolution, a reshape, a
+ * branch): then only the saved input shape can say.
+ */
+const firstWeight = (arch: LayerDescription): string | undefined | null => {
+  const go = (d: LayerDescription, path: Segment[]): string | undefined | null => {
     if (d.layer === "Dense") return nameOf([...path, "w"])
     if (d.layer === "Serial")
       for (let i = 0; i < d.layers.length; i++) {
         const r = go(d.layers[i]!, [...path, i])
         if (r !== undefined) return r
       }
-    return undefined
+    const opaque = ["Conv", "Reshape", "MaxPool", "AvgPool", "Parallel", "FanOut"]
+    return opaque.includes(d.layer) ? null : undefined
   }
   return go(arch, rootPath(arch))
 }
@@ -391,9 +441,14 @@ export const saveCheckpoint = (input: CheckpointInput): Uint8Array => {
     tensors[prefix + paths[i]!] = t
   })
   const first = firstWeight(arch)
+  if (first === null && input.inputShape === undefined)
+    throw new T.TensorError(
+      op,
+      "inputShape is needed for a network that starts with a convolution, a reshape or a branch",
+    )
   const inputShape: Shape = input.inputShape ?? [
     -1,
-    first === undefined ? 1 : (tensors[first]?.shape[0] ?? 1),
+    first === undefined || first === null ? 1 : (tensors[first]?.shape[0] ?? 1),
   ]
   if (!isShape(inputShape))
     throw new T.TensorError(
@@ -500,8 +555,8 @@ export const loadCheckpoint = (bytes: Uint8Array): E.Either<CheckpointError, Che
   } else {
     // a checkpoint from elsewhere: the first weight says how many inputs there are
     const first = firstWeight(arch.right)
-    const w = first === undefined ? undefined : paramTensors.get(first)
-    if (first !== undefined && (w === undefined || w.rank !== 2))
+    const w = first === undefined || first === null ? undefined : paramTensors.get(first)
+    if (first === null || (first !== undefined && (w === undefined || w.rank !== 2)))
       return E.left({ _tag: "MissingMetadata", key: keys.inputShape })
     inputShape = [-1, w === undefined ? 1 : w.shape[0]!]
   }

@@ -31,6 +31,32 @@ export type LayerDescription =
   | { readonly layer: "LeakyRelu"; readonly slope: number }
   | { readonly layer: "Dropout"; readonly rate: number }
   | { readonly layer: "Serial"; readonly layers: ReadonlyArray<LayerDescription> }
+  | {
+      readonly layer: "Conv"
+      readonly outChannels: number
+      readonly window: ReadonlyArray<number>
+      readonly strides?: ReadonlyArray<number>
+      readonly padding: PaddingDescription
+      readonly dilation?: ReadonlyArray<number>
+      readonly groups: number
+      readonly init?: InitializerDescription
+      readonly biasInit?: InitializerDescription
+    }
+  | {
+      readonly layer: "MaxPool" | "AvgPool"
+      readonly window: ReadonlyArray<number>
+      readonly strides?: ReadonlyArray<number>
+      readonly padding: PaddingDescription
+    }
+  | { readonly layer: "Reshape"; readonly shape: ReadonlyArray<number> }
+  | { readonly layer: "LayerNorm"; readonly epsilon: number }
+  | { readonly layer: "Identity" | "FanInSum" }
+  | { readonly layer: "FanOut"; readonly n: number }
+  | { readonly layer: "FanInConcat"; readonly axis: number }
+  | { readonly layer: "Parallel"; readonly layers: ReadonlyArray<LayerDescription> }
+
+/** Padding of a window in a description: `"SAME"`, `"VALID"` or `[lo, hi]` per spatial axis. */
+export type PaddingDescription = "SAME" | "VALID" | ReadonlyArray<readonly [number, number]>
 
 /** One place where a description does not have the expected form. */
 export interface DescriptionProblem {
@@ -85,6 +111,33 @@ const dropoutRate = refined(
   (u): u is number => typeof u === "number" && u >= 0 && u < 1,
 )
 
+const positiveIntegers = refined(
+  "non-empty array of positive integers",
+  (u): u is number[] =>
+    Array.isArray(u) &&
+    u.length > 0 &&
+    u.every((d) => Number.isSafeInteger(d) && (d as number) > 0),
+)
+const targetShape = refined(
+  "non-empty array of positive integers and at most one -1",
+  (u): u is number[] =>
+    Array.isArray(u) &&
+    u.length > 0 &&
+    u.every((d) => Number.isSafeInteger(d) && ((d as number) > 0 || d === -1)) &&
+    u.filter((d) => d === -1).length <= 1,
+)
+const padding = refined(
+  '"SAME", "VALID" or [lo, hi] pairs of integers',
+  (u): u is PaddingDescription =>
+    u === "SAME" ||
+    u === "VALID" ||
+    (Array.isArray(u) &&
+      u.every(
+        (p) => Array.isArray(p) && p.length === 2 && p.every((n) => Number.isSafeInteger(n)),
+      )),
+)
+const integer = refined("integer", (u): u is number => Number.isSafeInteger(u))
+
 const initializerFields = {
   glorotUniform: {},
   glorotNormal: {},
@@ -109,7 +162,31 @@ const layerFields = {
   Flatten: {},
   LeakyRelu: { slope: finiteNumber },
   Dropout: { rate: dropoutRate },
-} satisfies Record<Exclude<LayerDescription["layer"], "Serial">, t.Props>
+  Conv: {
+    outChannels: positiveInteger,
+    window: positiveIntegers,
+    padding,
+    groups: positiveInteger,
+  },
+  MaxPool: { window: positiveIntegers, padding },
+  AvgPool: { window: positiveIntegers, padding },
+  Reshape: { shape: targetShape },
+  LayerNorm: { epsilon: positiveNumber },
+  Identity: {},
+  FanInSum: {},
+  FanOut: { n: positiveInteger },
+  FanInConcat: { axis: integer },
+} satisfies Record<Exclude<LayerDescription["layer"], "Serial" | "Parallel">, t.Props>
+
+/** Fields a layer may leave out, with their codecs (initializers are decoded apart). */
+const optionalFields: Partial<Record<keyof typeof layerFields, t.Props>> = {
+  Conv: { strides: positiveIntegers, dilation: positiveIntegers },
+  MaxPool: { strides: positiveIntegers },
+  AvgPool: { strides: positiveIntegers },
+}
+
+/** The layers whose weights may name their initializers. */
+const withInitializers: ReadonlyArray<string> = ["Dense", "Conv"]
 
 const oneOf = (names: ReadonlyArray<string>): string =>
   `one of ${names.map((n) => `"${n}"`).join(", ")}`
@@ -183,11 +260,11 @@ const decodeLayer = (
   if (!isRecord(u))
     return (problem(problems, path, "layer object { layer, … }", u), E.right(undefined))
   const tag = u["layer"]
-  const tags = [...Object.keys(layerFields), "Serial"]
+  const tags = [...Object.keys(layerFields), "Serial", "Parallel"]
   if (typeof tag !== "string" || !tags.includes(tag))
     return (problem(problems, join(path, "layer"), oneOf(tags), tag), E.right(undefined))
 
-  if (tag === "Serial") {
+  if (tag === "Serial" || tag === "Parallel") {
     const layers = u["layers"]
     checkFields(u, path, "layer", {}, ["layers"], problems)
     if (!Array.isArray(layers))
@@ -201,14 +278,20 @@ const decodeLayer = (
       if (E.isLeft(r)) return r
       if (r.right !== undefined) out.push(r.right)
     }
-    return E.right(out.length === layers.length ? { layer: "Serial", layers: out } : undefined)
+    return E.right(out.length === layers.length ? { layer: tag, layers: out } : undefined)
   }
 
   const fields: t.Props = layerFields[tag as keyof typeof layerFields]
-  const optional = tag === "Dense" ? ["init", "biasInit"] : []
-  let ok = checkFields(u, path, "layer", fields, optional, problems)
+  const maybe: t.Props = optionalFields[tag as keyof typeof layerFields] ?? {}
+  const inits = withInitializers.includes(tag) ? ["init", "biasInit"] : []
+  let ok = checkFields(u, path, "layer", fields, [...inits, ...Object.keys(maybe)], problems)
+  for (const [name, codec] of Object.entries(maybe))
+    if (u[name] !== undefined && E.isLeft(codec.decode(u[name]))) {
+      problem(problems, join(path, name), codec.name, u[name])
+      ok = false
+    }
   const out: Record<string, unknown> = { ...u }
-  for (const name of optional) {
+  for (const name of inits) {
     if (u[name] === undefined) continue
     const init = decodeInitializer(u[name], join(path, name), problems)
     if (init === undefined) ok = false

@@ -46,6 +46,9 @@ export type {
   ParamsOf,
   DenseOptions,
   SerialParams,
+  Flow,
+  FlowShape,
+  AnyLayer,
 } from "./layers.ts"
 export {
   Dense,
@@ -58,16 +61,23 @@ export {
   leakyRelu,
   Flatten,
   Dropout,
+  Reshape,
   serial,
   paramCount,
-  describe,
-  fromDescription,
 } from "./layers.ts"
+export { describe, fromDescription } from "./build.ts"
+export type { ConvParams, ConvOptions, PoolOptions, Padding } from "./spatial.ts"
+export { Conv, MaxPool, AvgPool } from "./spatial.ts"
+export type { LayerNormParams } from "./norm.ts"
+export { LayerNorm } from "./norm.ts"
+export type { ParallelParams } from "./branches.ts"
+export { parallel, FanOut, FanInSum, FanInConcat, Identity } from "./branches.ts"
 export type {
   LayerDescription,
   SimpleLayerName,
   DescriptionError,
   DescriptionProblem,
+  PaddingDescription,
 } from "./description.ts"
 export { decodeDescription, renderDescriptionError, maxNesting } from "./description.ts"
 export type { Loss } from "./losses.ts"

@@ -8,13 +8,11 @@
  * have the empty record `{}` as parameters.
  * @module
  */
-import * as E from "fp-ts/lib/Either.js"
 import * as T from "@fnn/tensor"
 import type { DType, Shape, Tensor } from "@fnn/tensor"
-import type { DescriptionError, LayerDescription, SimpleLayerName } from "./description.ts"
-import { decodeDescription } from "./description.ts"
+import type { LayerDescription, SimpleLayerName } from "./description.ts"
 import type { Initializer, Key } from "./initializers.ts"
-import { glorotUniform, initializerFromDescription, zeros } from "./initializers.ts"
+import { glorotUniform, zeros } from "./initializers.ts"
 import { leavesOf } from "./pytree.ts"
 
 // -------------------------------------------------------------------------------------------
@@ -48,7 +46,17 @@ export interface ApplyOptions {
 }
 
 /**
- * A layer: parameters made by `init`, a pure `apply`, and its JSON `description`.
+ * What flows between layers: one tensor, or a tuple of tensors (between `FanOut` and a fan-in).
+ */
+export type Flow = Tensor | ReadonlyArray<Tensor>
+
+/** The shape of a flow: a shape for a tensor, a tuple of shapes for a tuple. */
+export type FlowShape<F extends Flow> = F extends Tensor ? Shape : ReadonlyArray<Shape>
+
+/**
+ * A layer: parameters made by `init`, a pure `apply`, and its JSON `description`. Most layers
+ * take and give one tensor; branching layers (`FanOut`, `parallel`, `FanInSum`, `FanInConcat`)
+ * take or give tuples of them.
  *
  * @example
  * import * as nn from "@fnn/nn"
@@ -57,19 +65,26 @@ export interface ApplyOptions {
  * const [outShape, params] = layer.init(T.random.key(0), [-1, 784]) // [-1, 10], { w, b }
  * const y = layer.apply(params, T.zeros([32, 784])) // [32, 10]
  */
-export interface Layer<P extends Params = Params> {
+export interface Layer<
+  P extends Params = Params,
+  In extends Flow = Tensor,
+  Out extends Flow = Tensor,
+> {
   /** How to rebuild this layer (see `describe`). */
   readonly description: LayerDescription
   /** Parameters for inputs of `inputShape` (`-1` for the batch axis) and the output shape. */
-  init(key: Key, inputShape: Shape, options?: InitOptions): readonly [Shape, P]
+  init(key: Key, inputShape: FlowShape<In>, options?: InitOptions): readonly [FlowShape<Out>, P]
   /** The layer as a function of its parameters and its input. Pure. */
-  apply(params: P, x: Tensor, options?: ApplyOptions): Tensor
-  /** The output shape for inputs of `inputShape`, without making parameters. */
-  outputShape(inputShape: Shape): Shape
+  apply(params: P, x: In, options?: ApplyOptions): Out
+  /** The output shape for inputs of `inputShape`, without making parameters; throws naming the layer when it cannot take them. */
+  outputShape(inputShape: FlowShape<In>): FlowShape<Out>
 }
 
+/** Any layer, whatever flows in and out. */
+export type AnyLayer = Layer<Params, Flow, Flow>
+
 /** The parameters of a layer. */
-export type ParamsOf<L> = L extends Layer<infer P> ? P : never
+export type ParamsOf<L> = L extends Layer<infer P, Flow, Flow> ? P : never
 
 // -------------------------------------------------------------------------------------------
 // shapes
@@ -77,7 +92,8 @@ export type ParamsOf<L> = L extends Layer<infer P> ? P : never
 
 const isDim = (d: number): boolean => Number.isSafeInteger(d) && d >= -1
 
-const checkInputShape = (op: string, s: Shape, minRank: number): void => {
+/** Throws naming the layer `op` unless `s` is a shape of rank ≥ `minRank`. */
+export const checkInputShape = (op: string, s: Shape, minRank: number): void => {
   if (!Array.isArray(s) || s.length < minRank || !s.every((d) => typeof d === "number" && isDim(d)))
     throw new T.TensorError(
       op,
@@ -85,7 +101,8 @@ const checkInputShape = (op: string, s: Shape, minRank: number): void => {
     )
 }
 
-const showShape = (s: Shape): string => `[${s.join(", ")}]`
+/** `[a, b, c]`. */
+export const showShape = (s: Shape): string => `[${s.join(", ")}]`
 
 // `Array.isArray` would narrow a readonly array to `any[]`
 const isList = (x: unknown): boolean => Array.isArray(x)
@@ -163,7 +180,8 @@ export const Dense = (units: number, options: DenseOptions = {}): Layer<DensePar
 // parameter-free layers
 // -------------------------------------------------------------------------------------------
 
-const empty: EmptyParams = Object.freeze({})
+/** The parameters of every parameter-free layer. */
+export const empty: EmptyParams = Object.freeze({})
 
 const shapePreserving = (
   description: LayerDescription,
@@ -267,6 +285,57 @@ export const Flatten: Layer<EmptyParams> = (() => {
 })()
 
 /**
+ * Reshapes each batch: `shape` is the whole target shape, batch included, with at most one `-1`
+ * (usually the batch). `Reshape([-1, 28, 28, 1])` turns `[-1, 784]` rows into images.
+ * @example nn.serial(nn.Reshape([-1, 28, 28, 1]), nn.Conv(6, 5), nn.Relu)
+ */
+export const Reshape = (shape: Shape): Layer<EmptyParams> => {
+  const target = [...shape]
+  const name = `Reshape(${showShape(target)})`
+  if (
+    target.length === 0 ||
+    !target.every((d) => Number.isSafeInteger(d) && (d >= 1 || d === -1)) ||
+    target.filter((d) => d === -1).length > 1
+  )
+    throw new T.TensorError(
+      "Reshape",
+      `shape must be positive integers with at most one -1, got ${JSON.stringify(shape)}`,
+    )
+  const known = (s: Shape): number => s.filter((d) => d !== -1).reduce((a, b) => a * b, 1)
+  const outputShape = (s: Shape): Shape => {
+    checkInputShape(name, s, 1)
+    const unknownIn = s.includes(-1)
+    const unknownOut = target.includes(-1)
+    const fits = unknownIn
+      ? unknownOut && known(s) % known(target) === 0 && known(target) % known(s) === 0
+      : unknownOut
+        ? known(s) % known(target) === 0
+        : known(s) === known(target)
+    if (!fits)
+      throw new T.TensorError(
+        name,
+        `cannot reshape inputs of shape ${showShape(s)} to ${showShape(target)}`,
+      )
+    return unknownIn || !unknownOut
+      ? target
+      : target.map((d) => (d === -1 ? known(s) / known(target) : d))
+  }
+  return {
+    description: { layer: "Reshape", shape: target },
+    outputShape,
+    init: (_key, inputShape) => [outputShape(inputShape), empty],
+    apply: (_params, x) => {
+      if (target.includes(-1) ? x.size % known(target) !== 0 : x.size !== known(target))
+        throw new T.TensorError(
+          name,
+          `cannot reshape an input of shape ${showShape(x.shape)} to ${showShape(target)}`,
+        )
+      return T.reshape(x, target)
+    },
+  }
+}
+
+/**
  * Inverted dropout: in training mode with a key, each element is zeroed with probability `rate`
  * and the others are scaled by `1 / (1 - rate)`, so the expected output equals the input. The
  * identity in evaluation mode or without a key.
@@ -295,9 +364,16 @@ export const Dropout = (rate: number): Layer<EmptyParams> => {
 // -------------------------------------------------------------------------------------------
 
 /** The parameters of `serial(...layers)`: one entry per layer. */
-export type SerialParams<Ls extends ReadonlyArray<Layer>> = {
+export type SerialParams<Ls extends ReadonlyArray<AnyLayer>> = {
   readonly [K in keyof Ls]: ParamsOf<Ls[K]>
 }
+
+type InOf<L> = L extends Layer<Params, infer I, Flow> ? I : never
+type OutOf<L> = L extends Layer<Params, Flow, infer O> ? O : never
+/** What flows into the first of `Ls` (a tensor for no layers). */
+type SerialIn<Ls> = Ls extends readonly [infer F, ...unknown[]] ? InOf<F> : Tensor
+/** What flows out of the last of `Ls` (a tensor for no layers). */
+type SerialOut<Ls> = Ls extends readonly [...unknown[], infer L] ? OutOf<L> : Tensor
 
 /**
  * Layers one after another, as one layer. `init` splits the key into one per layer and threads
@@ -312,25 +388,26 @@ export type SerialParams<Ls extends ReadonlyArray<Layer>> = {
  * nn.paramCount(params) // 13002
  * const logits = net.apply(params, T.zeros([32, 784])) // [32, 10]
  */
-export const serial = <const Ls extends ReadonlyArray<Layer>>(
+export const serial = <const Ls extends ReadonlyArray<AnyLayer>>(
   ...layers: Ls
-): Layer<SerialParams<Ls> & Params> => {
+): Layer<SerialParams<Ls> & Params, SerialIn<Ls>, SerialOut<Ls>> => {
   const n = layers.length
-  const outputShape = (s: Shape): Shape => layers.reduce((shape, l) => l.outputShape(shape), s)
-  return {
+  type S = FlowShape<Flow>
+  const outputShape = (s: S): S => layers.reduce<S>((shape, l) => l.outputShape(shape), s)
+  const layer: AnyLayer = {
     description: { layer: "Serial", layers: layers.map((l) => l.description) },
     outputShape,
     init(key, inputShape, options = {}) {
-      if (n === 0) return [outputShape(inputShape), [] as unknown as SerialParams<Ls> & Params]
+      if (n === 0) return [outputShape(inputShape), []]
       const keys = T.random.split(key, n)
-      let shape = inputShape
+      let shape: S = inputShape
       const params: Params[] = []
       layers.forEach((l, i) => {
         const [out, p] = l.init(keys[i]!, shape, options)
         params.push(p)
         shape = out
       })
-      return [shape, params as unknown as SerialParams<Ls> & Params]
+      return [shape, params]
     },
     apply(params, x, options = {}) {
       const ps = params as unknown as ReadonlyArray<Params>
@@ -342,7 +419,7 @@ export const serial = <const Ls extends ReadonlyArray<Layer>>(
       const { key } = options
       const train = options.train ?? key !== undefined
       const keys = key === undefined || n === 0 ? undefined : T.random.split(key, n)
-      let y = x
+      let y: Flow = x
       layers.forEach((l, i) => {
         const k = keys?.[i]
         y = l.apply(ps[i]!, y, k === undefined ? { train } : { key: k, train })
@@ -350,6 +427,7 @@ export const serial = <const Ls extends ReadonlyArray<Layer>>(
       return y
     },
   }
+  return layer as unknown as Layer<SerialParams<Ls> & Params, SerialIn<Ls>, SerialOut<Ls>>
 }
 
 // -------------------------------------------------------------------------------------------
@@ -367,55 +445,3 @@ export const serial = <const Ls extends ReadonlyArray<Layer>>(
  */
 export const paramCount = (params: Params): number =>
   leavesOf(params).reduce((n, leaf) => n + leaf.size, 0)
-
-/**
- * The JSON description of a network: `fromDescription` rebuilds it. Custom initializers (plain
- * functions) are left out, so a rebuilt `Dense` uses the defaults for them.
- *
- * @example
- * import * as nn from "@fnn/nn"
- * nn.describe(nn.serial(nn.Dense(16), nn.Sigmoid))
- * // { layer: "Serial", layers: [{ layer: "Dense", units: 16, init: { name: "glorotUniform" }, biasInit: { name: "zeros" } }, { layer: "Sigmoid" }] }
- */
-export const describe = (layer: Layer): LayerDescription => layer.description
-
-const build = (d: LayerDescription): Layer => {
-  switch (d.layer) {
-    case "Dense":
-      return Dense(d.units, {
-        ...(d.init === undefined ? {} : { init: initializerFromDescription(d.init) }),
-        ...(d.biasInit === undefined ? {} : { biasInit: initializerFromDescription(d.biasInit) }),
-      })
-    case "Sigmoid":
-      return Sigmoid
-    case "Relu":
-      return Relu
-    case "Tanh":
-      return Tanh
-    case "Softmax":
-      return Softmax
-    case "LogSoftmax":
-      return LogSoftmax
-    case "Flatten":
-      return Flatten
-    case "LeakyRelu":
-      return leakyRelu(d.slope)
-    case "Dropout":
-      return Dropout(d.rate)
-    case "Serial":
-      return serial(...d.layers.map(build))
-  }
-}
-
-/**
- * Rebuilds a network from its description (parsed JSON, checked with io-ts first). Never
- * throws: malformed descriptions give a `DescriptionError`.
- *
- * @example
- * import * as nn from "@fnn/nn"
- * import * as E from "fp-ts/lib/Either.js"
- * const r = nn.fromDescription(JSON.parse(JSON.stringify(nn.describe(net))))
- * if (E.isRight(r)) r.right.apply(params, x) // the same function as net.apply
- */
-export const fromDescription = (description: unknown): E.Either<DescriptionError, Layer> =>
-  E.map(build)(decodeDescription(description))

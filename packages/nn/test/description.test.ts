@@ -100,12 +100,12 @@ describe("describe and fromDescription", () => {
       { path: "units", expected: "positive integer", actual: "0" },
     ])
     expect(
-      problems({ layer: "Serial", layers: [{ layer: "Sigmoid" }, { layer: "Conv" }] }),
+      problems({ layer: "Serial", layers: [{ layer: "Sigmoid" }, { layer: "Conv3x3" }] }),
     ).toEqual([
       {
         path: "layers[1].layer",
         expected: expect.stringContaining('"Dense"') as unknown,
-        actual: '"Conv"',
+        actual: '"Conv3x3"',
       },
     ])
     expect(problems({ layer: "Dropout", rate: 1, extra: true })).toEqual([

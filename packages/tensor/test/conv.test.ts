@@ -283,3 +283,29 @@ describe("bad arguments name the op and what was wrong", () => {
     expect(f).toThrow(message)
   })
 })
+
+describe("convShape and poolShape", () => {
+  it("say what the ops give, keeping a -1 batch", () => {
+    fc.assert(
+      fc.property(convCaseArb(2), (c) => {
+        const y = T.conv(
+          T.zeros(c.xShape, { dtype: c.dtype }),
+          T.zeros(c.wShape, { dtype: c.dtype }),
+          opOptions(c),
+        )
+        expect(T.convShape(c.xShape, c.wShape, opOptions(c))).toEqual(y.shape)
+        expect(T.convShape([-1, ...c.xShape.slice(1)], c.wShape, opOptions(c))).toEqual([
+          -1,
+          ...y.shape.slice(1),
+        ])
+      }),
+    )
+    expect(T.poolShape([-1, 28, 28, 6], 2)).toEqual([-1, 14, 14, 6])
+    expect(T.poolShape([3, 5, 5, 1], 3, { padding: "SAME", strides: 2 })).toEqual(
+      T.maxPool(T.zeros([3, 5, 5, 1]), 3, { padding: "SAME", strides: 2 }).shape,
+    )
+    expect(() => T.poolShape([-1, 1, 1, 16], 2)).toThrow(
+      /pool: the window \[2, 2\] does not fit the input \[1, 1\]/,
+    )
+  })
+})

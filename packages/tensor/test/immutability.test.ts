@@ -118,6 +118,8 @@ const cases: { readonly [K in keyof typeof T]?: Case } = {
   // convolution and pooling
   conv: { args: () => [f64([1, 4, 2]), f64([2, 1, 4]), { padding: "SAME", groups: 2 }] },
   conv2d: { args: () => [f32([1, 3, 3, 1]), f32([2, 2, 1, 2]), { inputDilation: 2 }] },
+  convShape: { args: () => [[-1, 5, 5, 2], [3, 3, 2, 4], { padding: "SAME" }] },
+  poolShape: { args: () => [[-1, 5, 5, 2], 2] },
   flip: { args: () => [f32([2, 3]), [0, 1]] },
   maxPool: {
     args: () => [

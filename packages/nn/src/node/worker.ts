@@ -10,7 +10,7 @@ import * as T from "@fnn/tensor"
 import type { DType, Shape, Tensor, TypedArray } from "@fnn/tensor"
 import { installFastKernels } from "@fnn/tensor/fast"
 import { renderDescriptionError } from "../description.ts"
-import { fromDescription } from "../layers.ts"
+import { fromDescription } from "../build.ts"
 import type { Params } from "../layers.ts"
 import { lossAndGrad } from "../train.ts"
 import type {

@@ -10,7 +10,7 @@ import type { ConvGeometry } from "../primitives.ts"
 import { showShape } from "../shape.ts"
 import type { Tensor } from "../tensor.ts"
 import type { Padding } from "../window.ts"
-import { convShape, dilatedSize, perAxis, resolvePadding } from "../window.ts"
+import { convShape as outShape, dilatedSize, perAxis, resolvePadding } from "../window.ts"
 import { asTensor } from "./convert.ts"
 import { arange } from "./creation.ts"
 import { gather } from "./movement.ts"
@@ -71,26 +71,52 @@ const convAs = (op: string, input: Tensor, kernel: Tensor, options: ConvOptions)
   const x = asTensor(op, "x", input)
   const w = asTensor(op, "w", kernel)
   check(
-    x.rank >= 3,
-    op,
-    () =>
-      `x must be [batch, ...spatial, channels] with at least one spatial axis, got ${showShape(x.shape)}`,
-  )
-  check(
-    w.rank === x.rank,
-    op,
-    () =>
-      `w must be [...window, in / groups, out], of rank ${x.rank} like x ${showShape(x.shape)}, got ${showShape(w.shape)}`,
-  )
-  check(
     x.dtype === w.dtype && isFloat(x.dtype),
     op,
     () => `x and w must share a float dtype, got ${x.dtype} and ${w.dtype}`,
   )
-  const d = x.rank - 2
+  return bind("conv", [x, w], geometryOf(op, x.shape, w.shape, options).geometry)
+}
+
+/**
+ * The shape `conv` gives for inputs of shape `x` and kernels of shape `w` (a `-1` batch stays
+ * `-1`), with the same checks and errors as `conv` itself; makes no tensors.
+ * @example
+ * import * as T from "@fnn/tensor"
+ * T.convShape([-1, 28, 28, 1], [5, 5, 1, 6], { padding: "SAME", strides: 2 }) // [-1, 14, 14, 6]
+ */
+export const convShape = (
+  x: ReadonlyArray<number>,
+  w: ReadonlyArray<number>,
+  options: ConvOptions = {},
+): number[] => {
+  const batch = x[0]
+  const { shape } = geometryOf("conv", batch === -1 ? [1, ...x.slice(1)] : x, w, options)
+  return batch === -1 ? [-1, ...shape.slice(1)] : shape
+}
+
+const geometryOf = (
+  op: string,
+  xs: ReadonlyArray<number>,
+  ws: ReadonlyArray<number>,
+  options: ConvOptions,
+): { readonly geometry: ConvGeometry; readonly shape: number[] } => {
+  check(
+    xs.length >= 3,
+    op,
+    () =>
+      `x must be [batch, ...spatial, channels] with at least one spatial axis, got ${showShape(xs)}`,
+  )
+  check(
+    ws.length === xs.length,
+    op,
+    () =>
+      `w must be [...window, in / groups, out], of rank ${xs.length} like x ${showShape(xs)}, got ${showShape(ws)}`,
+  )
+  const d = xs.length - 2
   const groups = options.groups ?? 1
-  const C = x.shape[d + 1]!
-  const O = w.shape[d + 1]!
+  const C = xs[d + 1]!
+  const O = ws[d + 1]!
   check(
     Number.isInteger(groups) && groups >= 1 && C % groups === 0 && O % groups === 0,
     op,
@@ -98,17 +124,17 @@ const convAs = (op: string, input: Tensor, kernel: Tensor, options: ConvOptions)
       `groups (${groups}) must be a positive integer dividing the input channels (${C}) and the output channels (${O})`,
   )
   check(
-    w.shape[d] === C / groups,
+    ws[d] === C / groups,
     op,
     () =>
-      `w's input channels (axis ${d} of ${showShape(w.shape)}) must be x's channels / groups = ${C} / ${groups} = ${C / groups}`,
+      `w's input channels (axis ${d} of ${showShape(ws)}) must be x's channels / groups = ${C} / ${groups} = ${C / groups}`,
   )
-  const spatial = x.shape.slice(1, d + 1)
-  const window = w.shape.slice(0, d)
+  const spatial = xs.slice(1, d + 1)
+  const window = ws.slice(0, d)
   check(
     spatial.every((s) => s >= 1) && window.every((k) => k >= 1),
     op,
-    () => `spatial sizes must be positive, got x ${showShape(x.shape)} and w ${showShape(w.shape)}`,
+    () => `spatial sizes must be positive, got x ${showShape(xs)} and w ${showShape(ws)}`,
   )
   const strides = perAxis(op, "strides", options.strides, d, 1)
   const inputDilation = perAxis(op, "inputDilation", options.inputDilation, d, 1)
@@ -122,14 +148,14 @@ const convAs = (op: string, input: Tensor, kernel: Tensor, options: ConvOptions)
     true,
   )
   const geometry: ConvGeometry = { strides, padding, inputDilation, kernelDilation, groups }
-  const shape = convShape(x.shape, w.shape, geometry)
+  const shape = outShape(xs, ws, geometry)
   check(
     shape.slice(1, -1).every((s) => s >= 1),
     op,
     () =>
-      `the window ${showShape(window)} (dilated ${showShape(window.map((k, i) => dilatedSize(k, kernelDilation[i]!)))}) does not fit the padded input ${showShape(spatial.map((s, i) => dilatedSize(s, inputDilation[i]!) + padding[i]![0] + padding[i]![1]))} of x ${showShape(x.shape)}`,
+      `the window ${showShape(window)} (dilated ${showShape(window.map((k, i) => dilatedSize(k, kernelDilation[i]!)))}) does not fit the padded input ${showShape(spatial.map((s, i) => dilatedSize(s, inputDilation[i]!) + padding[i]![0] + padding[i]![1]))} of x ${showShape(xs)}`,
   )
-  return bind("conv", [x, w], geometry)
+  return { geometry, shape }
 }
 
 /**

@@ -10,7 +10,7 @@ import { check } from "../errors.ts"
 import { showShape } from "../shape.ts"
 import type { Tensor } from "../tensor.ts"
 import type { Padding } from "../window.ts"
-import { perAxis, resolvePadding, windowsShape } from "../window.ts"
+import { perAxis, resolvePadding } from "../window.ts"
 import { asTensor } from "./convert.ts"
 import { full, ones } from "./creation.ts"
 import { div, where } from "./elementwise.ts"
@@ -32,6 +32,48 @@ interface Windowed {
   readonly counts: () => Tensor
 }
 
+/** The window, strides and padding of a pooling of inputs of shape `xs`, checked. */
+const poolGeometry = (
+  op: string,
+  xs: ReadonlyArray<number>,
+  window: number | ReadonlyArray<number>,
+  options: PoolOptions,
+) => {
+  check(
+    xs.length >= 3,
+    op,
+    () =>
+      `x must be [batch, ...spatial, channels] with at least one spatial axis, got ${showShape(xs)}`,
+  )
+  const d = xs.length - 2
+  const win = perAxis(op, "window", window, d, 1)
+  const strides = perAxis(op, "strides", options.strides ?? win, d, 1)
+  const spatial = xs.slice(1, d + 1)
+  const padding = resolvePadding(op, options.padding ?? "VALID", spatial, win, strides, false)
+  const padded = spatial.map((s, i) => s + padding[i]![0] + padding[i]![1])
+  const out = padded.map((s, i) => (s < win[i]! ? 0 : Math.floor((s - win[i]!) / strides[i]!) + 1))
+  check(
+    out.every((s) => s >= 1),
+    op,
+    () =>
+      `the window ${showShape(win)} does not fit the ${padding.some(([a, b]) => a + b > 0) ? "padded " : ""}input ${showShape(padded)} of x ${showShape(xs)}`,
+  )
+  return { d, win, strides, spatial, padding, shape: [xs[0]!, ...out, xs[d + 1]!] }
+}
+
+/**
+ * The shape `maxPool` and `avgPool` give for inputs of shape `x` (a `-1` batch stays `-1`), with
+ * the same checks and errors; makes no tensors.
+ * @example
+ * import * as T from "@fnn/tensor"
+ * T.poolShape([-1, 28, 28, 6], 2) // [-1, 14, 14, 6]
+ */
+export const poolShape = (
+  x: ReadonlyArray<number>,
+  window: number | ReadonlyArray<number>,
+  options: PoolOptions = {},
+): number[] => poolGeometry("pool", x, window, options).shape
+
 /** The windows of `x` padded with `fill`, or an error naming `op`. */
 const windowed = (
   op: string,
@@ -41,17 +83,8 @@ const windowed = (
   fill: number,
 ): Windowed => {
   const x = asTensor(op, "x", input)
-  check(
-    x.rank >= 3 && isFloat(x.dtype),
-    op,
-    () =>
-      `x must be a float tensor [batch, ...spatial, channels] with at least one spatial axis, got ${x.dtype} ${showShape(x.shape)}`,
-  )
-  const d = x.rank - 2
-  const win = perAxis(op, "window", window, d, 1)
-  const strides = perAxis(op, "strides", options.strides ?? win, d, 1)
-  const spatial = x.shape.slice(1, d + 1)
-  const padding = resolvePadding(op, options.padding ?? "VALID", spatial, win, strides, false)
+  check(isFloat(x.dtype), op, () => `x must be a float tensor, got ${x.dtype}`)
+  const { d, win, strides, spatial, padding } = poolGeometry(op, x.shape, window, options)
   const lo = [0, ...padding.map((p) => p[0]), 0]
   const hi = [0, ...padding.map((p) => p[1]), 0]
   const padded = padding.some(([a, b]) => a > 0 || b > 0)
@@ -62,13 +95,6 @@ const windowed = (
         full([], fill, { dtype: x.dtype }),
       )
     : x
-  const shape = windowsShape(xp.shape, win, strides)
-  check(
-    shape.slice(1, d + 1).every((s) => s >= 1),
-    op,
-    () =>
-      `the window ${showShape(win)} does not fit the ${padded ? "padded " : ""}input ${showShape(xp.shape.slice(1, d + 1))} of x ${showShape(x.shape)}`,
-  )
   const params = { window: win, strides }
   return {
     windows: bind("windows", [xp], params),

@@ -94,7 +94,7 @@ const noOptions = new Set(
 )
 
 const functionsOf = (ns: object, prefix: string): string[] =>
-  Object.entries(ns).flatMap(([k, v]) =>
+  Object.entries(ns as Record<string, unknown>).flatMap(([k, v]) =>
     typeof v === "function" && !/^[A-Z]/.test(k)
       ? [`${prefix}${k}`]
       : typeof v === "object" && v !== null && /^[a-z]/.test(k) && !Array.isArray(v)

@@ -9,6 +9,7 @@ import * as T from "@fnn/tensor"
 import type { Shape, Tensor } from "@fnn/tensor"
 import type { AnyLayer, EmptyParams, Layer, Params, ParamsOf } from "./layers.ts"
 import { checkInputShape, empty, showShape } from "./layers.ts"
+import { applySpec, checkOptions, initSpec } from "./checks.ts"
 
 type Shapes = ReadonlyArray<Shape>
 
@@ -159,7 +160,8 @@ export const parallel = <const Ls extends ReadonlyArray<AnyLayer>>(
   const layer: AnyLayer = {
     description: { layer: "Parallel", layers: layers.map((l) => l.description) },
     outputShape: (s) => checked(s).map((x, i) => layers[i]!.outputShape(x) as Shape),
-    init(key, inputShape, options = {}) {
+    init(key, inputShape, given) {
+      const options = checkOptions("parallel.init", given, initSpec)
       const shapes = checked(inputShape)
       const keys = n === 0 ? [] : T.random.split(key, n)
       const outs: Shape[] = []
@@ -171,7 +173,8 @@ export const parallel = <const Ls extends ReadonlyArray<AnyLayer>>(
       })
       return [outs, params]
     },
-    apply(params, x, options = {}) {
+    apply(params, x, given) {
+      const options = checkOptions("parallel.apply", given, applySpec)
       const xs = tensorsOf(name, x)
       const ps = params as unknown as ReadonlyArray<Params>
       if (xs.length !== n || !Array.isArray(params) || ps.length !== n)

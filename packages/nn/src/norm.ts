@@ -8,6 +8,7 @@ import * as T from "@fnn/tensor"
 import type { Shape } from "@fnn/tensor"
 import type { Layer } from "./layers.ts"
 import { checkInputShape, showShape } from "./layers.ts"
+import { applySpec, checkOptions, initSpec } from "./checks.ts"
 
 /** The parameters of `LayerNorm`: `scale` (starts at 1) and `offset` (starts at 0), `[features]`. */
 export type LayerNormParams = { readonly scale: T.Tensor; readonly offset: T.Tensor }
@@ -35,13 +36,14 @@ export const LayerNorm = (epsilon = 1e-5): Layer<LayerNormParams> => {
   return {
     description: { layer: "LayerNorm", epsilon },
     outputShape,
-    init(_key, inputShape, options = {}) {
+    init(_key, inputShape, options) {
       const out = outputShape(inputShape)
       const features = [inputShape[inputShape.length - 1]!]
-      const dtype = options.dtype ?? "float32"
+      const dtype = checkOptions(name, options, initSpec).dtype ?? "float32"
       return [out, { scale: T.ones(features, { dtype }), offset: T.zeros(features, { dtype }) }]
     },
-    apply({ scale, offset }, x) {
+    apply({ scale, offset }, x, options) {
+      checkOptions(name, options, applySpec)
       if (x.rank < 1 || x.shape[x.rank - 1] !== scale.shape[0])
         throw new T.TensorError(
           name,

@@ -9,6 +9,7 @@ import type { Initializer } from "./initializers.ts"
 import { glorotUniform, zeros } from "./initializers.ts"
 import type { EmptyParams, Layer } from "./layers.ts"
 import { checkInputShape, empty, showShape } from "./layers.ts"
+import { applySpec, checkOptions, initSpec } from "./checks.ts"
 
 /** The parameters of `Conv`: kernels `w` `[...window, in / groups, out]` and biases `b` `[out]`. */
 export type ConvParams = { readonly w: T.Tensor; readonly b: T.Tensor }
@@ -73,9 +74,20 @@ const perAxis = (
 export const Conv = (
   outChannels: number,
   window: number | ReadonlyArray<number>,
-  options: ConvOptions = {},
+  given?: ConvOptions,
 ): Layer<ConvParams> => {
   const name = `Conv(${outChannels}, ${JSON.stringify(window)})`
+  const options = checkOptions("Conv", given, {
+    strides: "integers",
+    padding: (v) =>
+      v === "SAME" || v === "VALID" || Array.isArray(v)
+        ? undefined
+        : '"SAME", "VALID" or [lo, hi] pairs',
+    dilation: "integers",
+    groups: "integer",
+    init: "function",
+    biasInit: "function",
+  })
   if (!Number.isSafeInteger(outChannels) || outChannels < 1)
     throw new T.TensorError("Conv", `outChannels must be a positive integer, got ${outChannels}`)
   const groups = options.groups ?? 1
@@ -124,16 +136,17 @@ export const Conv = (
       ...(bInit.description === undefined ? {} : { biasInit: bInit.description }),
     },
     outputShape,
-    init(key, inputShape, initOptions = {}) {
+    init(key, inputShape, initOptions) {
       const out = outputShape(inputShape)
-      const dtype = initOptions.dtype ?? "float32"
+      const dtype = checkOptions(name, initOptions, initSpec).dtype ?? "float32"
       const [kw, kb] = T.random.split(key, 2)
       return [
         out,
         { w: wInit(kw!, kernelShape(inputShape), dtype), b: bInit(kb!, [outChannels], dtype) },
       ]
     },
-    apply({ w, b }, x) {
+    apply({ w, b }, x, applyOptions) {
+      checkOptions(name, applyOptions, applySpec)
       return named(name, x.shape, () => T.add(T.conv(x, w, convOptions(x.shape)), b))
     },
   }
@@ -150,9 +163,16 @@ export interface PoolOptions {
 const pool = (
   kind: "MaxPool" | "AvgPool",
   window: number | ReadonlyArray<number>,
-  options: PoolOptions,
+  given: PoolOptions | undefined,
 ): Layer<EmptyParams> => {
   const name = `${kind}(${JSON.stringify(window)})`
+  const options = checkOptions(kind, given, {
+    strides: "integers",
+    padding: (v) =>
+      v === "SAME" || v === "VALID" || Array.isArray(v)
+        ? undefined
+        : '"SAME", "VALID" or [lo, hi] pairs',
+  })
   const padding = options.padding ?? "VALID"
   const poolOptions = (s: Shape): T.PoolOptions => {
     const strides = perAxis(options.strides, s)
@@ -171,9 +191,14 @@ const pool = (
       padding,
     },
     outputShape,
-    init: (_key, inputShape) => [outputShape(inputShape), empty],
-    apply: (_params, x) =>
-      named(name, x.shape, () => f(x, perAxis(window, x.shape)!, poolOptions(x.shape))),
+    init: (_key, inputShape, initOptions) => {
+      checkOptions(name, initOptions, initSpec)
+      return [outputShape(inputShape), empty]
+    },
+    apply: (_params, x, applyOptions) => {
+      checkOptions(name, applyOptions, applySpec)
+      return named(name, x.shape, () => f(x, perAxis(window, x.shape)!, poolOptions(x.shape)))
+    },
   }
 }
 
@@ -183,7 +208,7 @@ const pool = (
  * import * as nn from "@fnn/nn"
  * nn.serial(nn.Conv(6, 5, { padding: "SAME" }), nn.Relu, nn.MaxPool(2)) // [-1, 28, 28, 1] → [-1, 14, 14, 6]
  */
-export const MaxPool = (window: number | ReadonlyArray<number>, options: PoolOptions = {}) =>
+export const MaxPool = (window: number | ReadonlyArray<number>, options?: PoolOptions) =>
   pool("MaxPool", window, options)
 
 /**
@@ -192,5 +217,5 @@ export const MaxPool = (window: number | ReadonlyArray<number>, options: PoolOpt
  * import * as nn from "@fnn/nn"
  * nn.serial(nn.Conv(6, 5), nn.Relu, nn.AvgPool(2, { strides: 1 }))
  */
-export const AvgPool = (window: number | ReadonlyArray<number>, options: PoolOptions = {}) =>
+export const AvgPool = (window: number | ReadonlyArray<number>, options?: PoolOptions) =>
   pool("AvgPool", window, options)

@@ -3,6 +3,7 @@
  * @module
  */
 import { check } from "./errors.ts"
+import type { OptionsSpec } from "./options.ts"
 import type { ConvGeometry } from "./primitives.ts"
 import type { Shape } from "./shape.ts"
 
@@ -112,3 +113,21 @@ export const resolvePadding = (
   )
   return pairs.map(([lo, hi]) => [lo, hi])
 }
+
+/** What a padding option accepts (the pairs themselves are checked by `resolvePadding`). */
+const paddingOption = (v: unknown): string | undefined =>
+  v === "SAME" || v === "VALID" || Array.isArray(v)
+    ? undefined
+    : '"SAME", "VALID" or [lo, hi] pairs (one per spatial axis)'
+
+/** The options of the convolution ops. */
+export const convSpec: OptionsSpec = {
+  strides: "integers",
+  padding: paddingOption,
+  inputDilation: "integers",
+  kernelDilation: "integers",
+  groups: "integer",
+}
+
+/** The options of the pooling ops. */
+export const poolSpec: OptionsSpec = { strides: "integers", padding: paddingOption }

@@ -305,7 +305,7 @@ describe("convShape and poolShape", () => {
       T.maxPool(T.zeros([3, 5, 5, 1]), 3, { padding: "SAME", strides: 2 }).shape,
     )
     expect(() => T.poolShape([-1, 1, 1, 16], 2)).toThrow(
-      /pool: the window \[2, 2\] does not fit the input \[1, 1\]/,
+      /poolShape: the window \[2, 2\] does not fit the input \[1, 1\]/,
     )
   })
 })

@@ -10,7 +10,8 @@ import type { ConvGeometry } from "../primitives.ts"
 import { showShape } from "../shape.ts"
 import type { Tensor } from "../tensor.ts"
 import type { Padding } from "../window.ts"
-import { convShape as outShape, dilatedSize, perAxis, resolvePadding } from "../window.ts"
+import { checkOptions } from "../options.ts"
+import { convShape as outShape, convSpec, dilatedSize, perAxis, resolvePadding } from "../window.ts"
 import { asTensor } from "./convert.ts"
 import { arange } from "./creation.ts"
 import { gather } from "./movement.ts"
@@ -43,8 +44,8 @@ export interface ConvOptions {
  * T.conv(x, w)                                            // [[[-1], [-1], [-1], [-1]]]
  * T.conv(x, w, { padding: "SAME", strides: 2 }).shape       // [1, 3, 1]
  */
-export const conv = (input: Tensor, kernel: Tensor, options: ConvOptions = {}): Tensor =>
-  convAs("conv", input, kernel, options)
+export const conv = (input: Tensor, kernel: Tensor, options?: ConvOptions): Tensor =>
+  convAs("conv", input, kernel, checkOptions("conv", options, convSpec))
 
 /**
  * 2-D convolution of images `[batch, height, width, in]` with `[kh, kw, in / groups, out]`
@@ -55,7 +56,8 @@ export const conv = (input: Tensor, kernel: Tensor, options: ConvOptions = {}): 
  * const kernels = T.zeros([5, 5, 1, 6])
  * T.conv2d(images, kernels, { padding: "SAME" }).shape // [8, 28, 28, 6]
  */
-export const conv2d = (input: Tensor, kernel: Tensor, options: ConvOptions = {}): Tensor => {
+export const conv2d = (input: Tensor, kernel: Tensor, given?: ConvOptions): Tensor => {
+  const options = checkOptions("conv2d", given, convSpec)
   const x = asTensor("conv2d", "x", input)
   const w = asTensor("conv2d", "w", kernel)
   check(
@@ -88,8 +90,9 @@ const convAs = (op: string, input: Tensor, kernel: Tensor, options: ConvOptions)
 export const convShape = (
   x: ReadonlyArray<number>,
   w: ReadonlyArray<number>,
-  options: ConvOptions = {},
+  given?: ConvOptions,
 ): number[] => {
+  const options = checkOptions("convShape", given, convSpec)
   const batch = x[0]
   const { shape } = geometryOf("conv", batch === -1 ? [1, ...x.slice(1)] : x, w, options)
   return batch === -1 ? [-1, ...shape.slice(1)] : shape

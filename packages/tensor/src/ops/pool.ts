@@ -10,7 +10,8 @@ import { check } from "../errors.ts"
 import { showShape } from "../shape.ts"
 import type { Tensor } from "../tensor.ts"
 import type { Padding } from "../window.ts"
-import { perAxis, resolvePadding } from "../window.ts"
+import { checkOptions } from "../options.ts"
+import { perAxis, poolSpec, resolvePadding } from "../window.ts"
 import { asTensor } from "./convert.ts"
 import { full, ones } from "./creation.ts"
 import { div, where } from "./elementwise.ts"
@@ -71,8 +72,9 @@ const poolGeometry = (
 export const poolShape = (
   x: ReadonlyArray<number>,
   window: number | ReadonlyArray<number>,
-  options: PoolOptions = {},
-): number[] => poolGeometry("pool", x, window, options).shape
+  options?: PoolOptions,
+): number[] =>
+  poolGeometry("poolShape", x, window, checkOptions("poolShape", options, poolSpec)).shape
 
 /** The windows of `x` padded with `fill`, or an error naming `op`. */
 const windowed = (
@@ -122,9 +124,9 @@ const windowed = (
 export const maxPool = (
   x: Tensor,
   window: number | ReadonlyArray<number>,
-  options: PoolOptions = {},
+  options?: PoolOptions,
 ): Tensor => {
-  const w = windowed("maxPool", x, window, options, -Infinity)
+  const w = windowed("maxPool", x, window, checkOptions("maxPool", options, poolSpec), -Infinity)
   return max(w.windows, { axis: w.axes })
 }
 
@@ -140,8 +142,8 @@ export const maxPool = (
 export const avgPool = (
   x: Tensor,
   window: number | ReadonlyArray<number>,
-  options: PoolOptions = {},
+  options?: PoolOptions,
 ): Tensor => {
-  const w = windowed("avgPool", x, window, options, 0)
+  const w = windowed("avgPool", x, window, checkOptions("avgPool", options, poolSpec), 0)
   return div(sum(w.windows, { axis: w.axes }), w.counts())
 }

@@ -4,7 +4,9 @@
  * @module
  */
 import * as E from "fp-ts/lib/Either.js"
+import { TensorError } from "@fnn/tensor"
 import type { CliError } from "./errors.ts"
+import { buildNet, spatialToken } from "./model.ts"
 
 type Decoded<A> = E.Either<CliError, A>
 
@@ -59,20 +61,39 @@ export const classes = 10
 /** The widest layer accepted. */
 export const maxUnits = 65536
 
+/** Named architectures `--arch` accepts besides the written form. */
+export const archPresets: Readonly<Record<string, string>> = {
+  // LeCun et al. 1998 with ReLU and max pooling: 28×28 → 6@28×28 → 14×14 → 16@10×10 → 5×5 → 120 → 84 → 10
+  lenet5: "784-c6k5-p2-c16k5v-p2-120-84-10",
+}
+
 /**
- * Layer widths `784-…-10`: positive integers joined by `-`, from 784 inputs to 10 outputs.
+ * Layers joined by `-`, from 784 inputs to 10 outputs: a number is a dense layer of that width;
+ * `c<n>k<k>` a convolution of n filters k×k with SAME padding (`c<n>k<k>v`: VALID); `p<k>` a
+ * k×k max pooling, `a<k>` an average pooling, stride k. The activation follows every dense layer
+ * but the last and every convolution; the inputs are 28×28 images for a convolution or pooling.
+ * `lenet5` stands for `784-c6k5-p2-c16k5v-p2-120-84-10`.
  *
  * @example
- * archFlag("784-16-16-10") // right([784, 16, 16, 10])
- * archFlag("100-10") // left: --arch must start at 784 (one input per pixel)
+ * archFlag()("784-16-16-10") // right([784, 16, 16, 10])
+ * archFlag()("lenet5") // right([784, "c6k5", "p2", "c16k5v", "p2", 120, 84, 10])
+ * archFlag()("100-10") // left: --arch must start at 784 (one input per pixel)
  */
 export const archFlag =
   (command?: string) =>
-  (value: string): Decoded<number[]> => {
-    const parts = value.trim().split("-")
-    const widths = parts.map(Number)
-    const form = "layer widths joined by dashes, like 784-16-16-10"
-    if (parts.length < 2 || !parts.every((p) => /^\d+$/.test(p)))
+  (value: string): Decoded<Array<number | string>> => {
+    const written = archPresets[value.trim()] ?? value
+    const parts = written.trim().split("-")
+    const tokens = parts.map((p) => (/^\d+$/.test(p) ? Number(p) : p))
+    const widths = tokens.filter((p): p is number => typeof p === "number")
+    const form =
+      "layers joined by dashes, like 784-16-16-10 or 784-c6k5-p2-c16k5v-p2-120-84-10, or lenet5"
+    if (
+      parts.length < 2 ||
+      !parts.every((p) => /^\d+$/.test(p) || spatialToken.test(p)) ||
+      typeof tokens[0] !== "number" ||
+      typeof tokens[tokens.length - 1] !== "number"
+    )
       return E.left(bad("--arch", value, form, command))
     if (widths.some((n) => n < 1 || n > maxUnits))
       return E.left(bad("--arch", value, `${form}, each from 1 to ${maxUnits}`, command))
@@ -84,7 +105,19 @@ export const archFlag =
       return E.left(
         bad("--arch", value, `${form} ending at ${classes} (one output per digit)`, command),
       )
-    return E.right(widths)
+    if (tokens.some((p) => typeof p === "string"))
+      try {
+        buildNet({ arch: tokens, activation: "relu", loss: "cross-entropy" }).outputShape([
+          -1,
+          inputs,
+        ])
+      } catch (e) {
+        if (!(e instanceof TensorError)) throw e
+        return E.left(
+          bad("--arch", value, `a stack that fits 28 × 28 images (${e.message})`, command),
+        )
+      }
+    return E.right(tokens)
   }
 
 /** Decodes an optional flag: absent stays `undefined`. */

@@ -47,10 +47,21 @@ const nonNegative = refined("number ≥ 0", (n) => Number.isFinite(n) && n >= 0)
 const count = refined("non-negative integer", (n) => Number.isSafeInteger(n) && n >= 0)
 const positiveCount = refined("positive integer", (n) => Number.isSafeInteger(n) && n > 0)
 
+/** A convolution or pooling token of `--arch` (see `archFlag`): `c6k5`, `c16k5v`, `p2`, `a2`. */
+export const spatialToken = /^(c(\d+)k(\d+)(v?)|([pa])(\d+))$/
+
+const archToken = new t.Type<string, string, unknown>(
+  "convolution or pooling token",
+  (u): u is string => typeof u === "string" && spatialToken.test(u),
+  (u, c) => (typeof u === "string" && spatialToken.test(u) ? t.success(u) : t.failure(u, c)),
+  t.identity,
+)
+
 /** Everything that decides a training run's result; two equal recipes give equal model files. */
 export const Recipe = t.readonly(
   t.type({
-    arch: t.readonlyArray(positiveCount),
+    /** Dense widths from 784 to 10, with convolution and pooling tokens among them. */
+    arch: t.readonlyArray(t.union([positiveCount, archToken])),
     activation: literals(activations),
     loss: literals(losses),
     optimizer: literals(optimizers),
@@ -123,11 +134,34 @@ const activationLayer = (a: Recipe["activation"]): nn.Layer => {
  * // serial(Dense(16), Sigmoid, Dense(16), Sigmoid, Dense(10))
  */
 export const buildNet = (recipe: Pick<Recipe, "arch" | "activation" | "loss">): nn.Layer => {
-  const layers: nn.Layer[] = []
-  const widths = recipe.arch.slice(1)
-  widths.forEach((units, i) => {
-    layers.push(nn.Dense(units, { init: nn.glorotUniform, biasInit: nn.zeros }))
-    if (i < widths.length - 1) layers.push(activationLayer(recipe.activation))
+  const layers: nn.AnyLayer[] = []
+  const rest = recipe.arch.slice(1)
+  const spatial = rest.some((u) => typeof u === "string")
+  if (spatial) layers.push(nn.Reshape([-1, 28, 28, 1]))
+  let flat = !spatial
+  rest.forEach((u, i) => {
+    const last = i === rest.length - 1
+    if (typeof u === "string") {
+      const m = spatialToken.exec(u)!
+      if (m[2] !== undefined) {
+        const padding = m[4] === "v" ? "VALID" : "SAME"
+        layers.push(
+          nn.Conv(Number(m[2]), Number(m[3]), {
+            padding,
+            init: nn.glorotUniform,
+            biasInit: nn.zeros,
+          }),
+        )
+        layers.push(activationLayer(recipe.activation))
+      } else layers.push((m[5] === "p" ? nn.MaxPool : nn.AvgPool)(Number(m[6])))
+      return
+    }
+    if (!flat) {
+      layers.push(nn.Flatten)
+      flat = true
+    }
+    layers.push(nn.Dense(u, { init: nn.glorotUniform, biasInit: nn.zeros }))
+    if (!last) layers.push(activationLayer(recipe.activation))
   })
   if (recipe.loss === "mse") layers.push(nn.Sigmoid)
   return nn.serial(...layers)

@@ -55,8 +55,8 @@ const build = (io: RunIO, done: (code: number) => void): Command => {
         "Ctrl-C finishes the current step, saves and exits with 130; --resume continues exactly.",
     )
     .option(
-      "--arch <widths>",
-      `layer widths from 784 pixels to 10 digits (default: ${defaults.arch})`,
+      "--arch <layers>",
+      `layers from 784 pixels to 10 digits: widths, c<n>k<k>[v] convolutions, p<k>/a<k> pooling, or lenet5 (default: ${defaults.arch})`,
     )
     .option("--activation <name>", `${activations.join(" | ")} (default: ${defaults.activation})`)
     .option(

@@ -86,8 +86,29 @@ describe("flags", () => {
       "784-16.5-10",
       "784-16-10x",
       "",
+      "784-c6k5-p2-c16k5v-p2",
+      "c6k5-10",
+      "784-c6k-10",
+      "lenet6",
     ])
       expect(E.isLeft(decode(s))).toBe(true)
+  })
+
+  it("reads convolution stacks and the lenet5 preset, refusing stacks that do not fit 28 × 28", () => {
+    const decode = archFlag("train")
+    expect(decode("lenet5")).toEqual(E.right([784, "c6k5", "p2", "c16k5v", "p2", 120, 84, 10]))
+    expect(decode("784-c8k3-a2-c8k3v-p2-10")).toEqual(
+      E.right([784, "c8k3", "a2", "c8k3v", "p2", 10]),
+    )
+    const tooDeep = left(decode("784-c6k5v-p2-c16k5v-p2-c8k5v-10"))
+    expect(tooDeep).toMatchObject({ _tag: "BadFlag", flag: "--arch" })
+    expect(JSON.stringify(tooDeep)).toContain(
+      "Conv(8, 5): cannot take inputs of shape [-1, 4, 4, 16]",
+    )
+    const pooledAway = left(decode("784-p4-p4-p4-10"))
+    expect(JSON.stringify(pooledAway)).toContain(
+      "MaxPool(4): cannot take inputs of shape [-1, 1, 1, 1]",
+    )
   })
 
   it("reads one of a few words, exactly", () => {

@@ -21,7 +21,7 @@ import { batches, count, limit } from "@fnn/mnist"
 import type { Dataset } from "@fnn/mnist"
 import type { CliError } from "../errors.ts"
 import { checkWritable, writeAtomic } from "../files.ts"
-import { archFlag, choiceFlag, intFlag, numberFlag, optional } from "../flags.ts"
+import { archFlag, choiceFlag, inputs, intFlag, numberFlag, optional } from "../flags.ts"
 import type { RunIO } from "../io.ts"
 import { columns, interruptedExitCode, printJson, println, resolvePath } from "../io.ts"
 import type { Mnist, Model } from "../data.ts"
@@ -290,6 +290,7 @@ const loop = async (
       nn.saveCheckpoint({
         params: state.params,
         arch,
+        inputShape: [-1, inputs],
         optState: state.optState,
         meta: {
           [metaKeys.recipe]: JSON.stringify(recipe),

@@ -409,7 +409,7 @@ describe("bad input", () => {
     [["train", "--batch-size", "0"], 2, /--batch-size must be an integer from 1/],
     [["train", "--arch", "100-16-10"], 2, /--arch must be .* starting at 784/],
     [["train", "--arch", "784-16-9"], 2, /--arch must be .* ending at 10/],
-    [["train", "--arch", "784-x-10"], 2, /--arch must be layer widths/],
+    [["train", "--arch", "784-x-10"], 2, /--arch must be layers joined by dashes/],
     [["train", "--activation", "softplus"], 2, /--activation must be one of sigmoid, relu, tanh/],
     [["train", "--optimizer", "rmsprop"], 2, /--optimizer must be one of sgd, momentum, adam/],
     [["train", "--epochs"], 2, /option '--epochs <n>' argument missing/],

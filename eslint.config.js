@@ -17,7 +17,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ["*.ts", "tools/*.ts", "tools/*.mjs"],
+          allowDefaultProject: ["*.ts", "tools/*.mjs"],
         },
         tsconfigRootDir: import.meta.dirname,
       },

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The `fnn` executable: hands the real process to `run` and exits with its code. The first
  * Ctrl-C during `fnn train` asks training to stop after the current step and save; another one

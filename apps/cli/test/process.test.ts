@@ -10,6 +10,8 @@ const main = join(root, "apps", "cli", "src", "main.ts")
 const tsxCli = join(root, "node_modules", "tsx", "dist", "cli.mjs")
 // tsx as a loader inside one process: its CLI adds a parent process that relays signals.
 const tsxLoader = pathToFileURL(join(root, "node_modules", "tsx", "dist", "loader.mjs")).href
+// the workspace packages from their sources, as in every test
+const source = "--conditions=@fnn/source"
 
 const { dir, remove } = tempDir()
 afterAll(remove)
@@ -43,10 +45,10 @@ const spawnNode = (
 
 describe("the fnn process", () => {
   it("runs through tsx's command line and exits 0 or 2 with one clean message", async () => {
-    const ok = await spawnNode([tsxCli, main, "show", "--index", "0", "--set", "test"])
+    const ok = await spawnNode([tsxCli, source, main, "show", "--index", "0", "--set", "test"])
     expect(ok.code).toBe(0)
     expect(ok.stdout.split("\n")[0]).toBe("test #0: label 7")
-    const bad = await spawnNode([tsxCli, main, "train", "--epochs", "-1"])
+    const bad = await spawnNode([tsxCli, source, main, "train", "--epochs", "-1"])
     expect(bad.code).toBe(2)
     expect(bad.stdout).toBe("")
     expect(bad.stderr).toBe(
@@ -58,7 +60,17 @@ describe("the fnn process", () => {
     const recipe = ["--limit", "1500", "--epochs", "2", "--batch-size", "16"]
     let sent = false
     const r = await spawnNode(
-      ["--import", tsxLoader, main, "train", ...recipe, "--out", "sig.safetensors", "--json"],
+      [
+        source,
+        "--import",
+        tsxLoader,
+        main,
+        "train",
+        ...recipe,
+        "--out",
+        "sig.safetensors",
+        "--json",
+      ],
       (soFar, kill) => {
         if (!sent && soFar.includes('"type":"epoch"')) {
           sent = true

@@ -6,8 +6,9 @@
  * with `foldIn(foldIn(key(seed), 1), e)`. So the PRNG state of a run is just its position
  * (epoch, batch), which the checkpoint stores beside the parameters and the optimizer state.
  *
- * Interruption: Ctrl-C lets the current step finish, then the state after that step is written
- * (atomically) with the position of the next batch, and `fnn` exits with 130. `--resume` rebuilds
+ * Interruption: Ctrl-C, SIGTERM or SIGHUP lets the current step finish, then the state after that
+ * step is written (atomically) with the position of the next batch, and `fnn` exits with 128 +
+ * the signal's number (130, 143, 129). `--resume` rebuilds
  * that epoch's shuffled order from its key and continues mid-epoch with the next batch, carrying
  * the epoch's running loss sum, so the run ends with the same bytes as one never interrupted.
  * @module
@@ -412,7 +413,7 @@ const interrupted = async (
   if (!unsaved && !wrote) {
     if (json) printJson(io, { type: "interrupted", saved: false })
     else println(io, "interrupted before the first step; nothing written")
-    return E.right(interruptedExitCode)
+    return E.right(interruptedExitCode(io.interrupt))
   }
   if (unsaved) {
     const saved = await save()()
@@ -435,7 +436,7 @@ const interrupted = async (
     println(io, `interrupted ${where}; saved to ${out}`)
     println(io, `continue with: fnn train --resume ${out}`)
   }
-  return E.right(interruptedExitCode)
+  return E.right(interruptedExitCode(io.interrupt))
 }
 
 /** Refuses recipe flags next to `--resume`: the checkpoint's recipe is the one that continues. */

@@ -17,7 +17,7 @@ import { defaultLr, defaults, trainCommand } from "./commands/train.ts"
 import { weights } from "./commands/weights.ts"
 import { activations, losses, optimizers, schedules } from "./model.ts"
 
-export type { RunIO, Writer, Interrupt } from "./io.ts"
+export type { RunIO, Writer, Interrupt, StopSignal } from "./io.ts"
 
 const examples = (lines: ReadonlyArray<string>): string =>
   `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`

@@ -145,7 +145,13 @@ export const keyData = (key: Key): [number, number] => {
   return [d[0]! >>> 0, d[1]! >>> 0]
 }
 
-/** Whether `x` is a pair of integers in [0, 2^32), i.e. something `keyFromData` accepts. */
+/**
+ * Whether `x` is a pair of integers in [0, 2^32), i.e. something `keyFromData` accepts.
+ *
+ * @example
+ * import * as T from "@fnn/tensor"
+ * T.random.isKeyData(JSON.parse("[0, 42]")) // true
+ */
 export const isKeyData = (x: unknown): x is readonly [number, number] =>
   Array.isArray(x) &&
   x.length === 2 &&
@@ -171,6 +177,11 @@ export const keyFromData = (data: readonly [number, number]): Key => {
 /**
  * Whether `x` can be used as a key: an int32 tensor whose last axis has two words (`[2]` for one
  * key, `[...batch, 2]` for a batch).
+ *
+ * @example
+ * import * as T from "@fnn/tensor"
+ * T.random.isKey(T.random.key(0)) // true
+ * T.random.isKey(T.zeros([2])) // false: float32
  */
 export const isKey = (x: unknown): x is Key => x instanceof Tensor && keyShape(x)
 

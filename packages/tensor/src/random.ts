@@ -22,6 +22,7 @@
 import { Tensor } from "./tensor.ts"
 import { TensorError } from "./errors.ts"
 import { bind } from "./dispatch.ts"
+import { checkOptions } from "./options.ts"
 import type { Shape } from "./shape.ts"
 import { checkShape, normalizeAxis, showShape, sizeOf } from "./shape.ts"
 import type { FloatDType, Sampler } from "./random/samplers.ts"
@@ -222,13 +223,16 @@ export interface UniformOptions {
  * import * as T from "@fnn/tensor"
  * const x = T.random.uniform(T.random.key(0), [2, 3], { min: -1, max: 1 })
  */
-export const uniform = (key: Key, shape: Shape = [], options: UniformOptions = {}): Tensor =>
-  draw("random.uniform", key, shape, {
+export const uniform = (key: Key, shape: Shape = [], given?: UniformOptions): Tensor => {
+  const op = "random.uniform"
+  const options = checkOptions(op, given, { dtype: "dtype", min: "number", max: "number" })
+  return draw(op, key, shape, {
     kind: "uniform",
     dtype: options.dtype ?? "float32",
     min: options.min ?? 0,
     max: options.max ?? 1,
   })
+}
 
 /** Options of `normal`. */
 export interface NormalOptions {
@@ -248,13 +252,16 @@ export interface NormalOptions {
  * import * as T from "@fnn/tensor"
  * const w = T.random.normal(T.random.key(1), [784, 16], { std: 0.05 })
  */
-export const normal = (key: Key, shape: Shape = [], options: NormalOptions = {}): Tensor =>
-  draw("random.normal", key, shape, {
+export const normal = (key: Key, shape: Shape = [], given?: NormalOptions): Tensor => {
+  const op = "random.normal"
+  const options = checkOptions(op, given, { dtype: "dtype", mean: "number", std: "number" })
+  return draw(op, key, shape, {
     kind: "normal",
     dtype: options.dtype ?? "float32",
     mean: options.mean ?? 0,
     std: options.std ?? 1,
   })
+}
 
 /** Options of `truncatedNormal`. */
 export interface TruncatedNormalOptions {
@@ -279,14 +286,17 @@ export interface TruncatedNormalOptions {
 export const truncatedNormal = (
   key: Key,
   shape: Shape = [],
-  options: TruncatedNormalOptions = {},
-): Tensor =>
-  draw("random.truncatedNormal", key, shape, {
+  given?: TruncatedNormalOptions,
+): Tensor => {
+  const op = "random.truncatedNormal"
+  const options = checkOptions(op, given, { dtype: "dtype", lower: "number", upper: "number" })
+  return draw(op, key, shape, {
     kind: "truncatedNormal",
     dtype: options.dtype ?? "float32",
     lower: options.lower ?? -2,
     upper: options.upper ?? 2,
   })
+}
 
 /**
  * 0/1 samples (int32) that are 1 with probability `p` (exactly ⌈p·2^32⌉/2^32: a 32-bit draw

@@ -28,10 +28,10 @@ import {
 } from "./safetensors/dtypes.ts"
 import { isWellFormed, utf8Decode, utf8Encode } from "./safetensors/utf8.ts"
 import type { JsonError } from "./safetensors/json.ts"
-import { defaultJsonLimits, parseJson, renderJsonError } from "./safetensors/json.ts"
+import { defaultJsonLimits, measureJson, parseJson, renderJsonError } from "./safetensors/json.ts"
 
 export type { JsonError, JsonLimits } from "./safetensors/json.ts"
-export { defaultJsonLimits, parseJson, renderJsonError } from "./safetensors/json.ts"
+export { defaultJsonLimits, measureJson, parseJson, renderJsonError } from "./safetensors/json.ts"
 
 // -------------------------------------------------------------------------------------------
 // model
@@ -542,6 +542,9 @@ export const decode = (bytes: Uint8Array): E.Either<SafetensorsError, Safetensor
     return E.left({ _tag: "HeaderTruncated", headerLength, available: bytes.length - 8 })
 
   const headerBytes = bytes.subarray(8, 8 + headerLength)
+  // measured before decoding: a header too complex to parse is refused at the cost of one pass
+  const complex = measureJson(headerBytes, defaultJsonLimits)
+  if (complex !== undefined) return E.left({ _tag: "HeaderTooComplex", error: complex })
   const text = utf8Decode(headerBytes)
   if (!text.ok)
     return E.left({ _tag: "HeaderNotUtf8", offset: text.offset, byte: headerBytes[text.offset]! })

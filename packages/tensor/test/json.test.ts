@@ -2,7 +2,12 @@ import fc from "fast-check"
 import * as E from "fp-ts/lib/Either.js"
 import { describe, expect, it } from "vitest"
 import { decode, renderSafetensorsError } from "../src/safetensors.ts"
-import { defaultJsonLimits, parseJson, renderJsonError } from "../src/safetensors/json.ts"
+import {
+  defaultJsonLimits,
+  measureJson,
+  parseJson,
+  renderJsonError,
+} from "../src/safetensors/json.ts"
 
 /** An independent count over the parsed value: every value and every key, and the nesting. */
 const measure = (u: unknown): { readonly values: number; readonly depth: number } => {
@@ -104,5 +109,28 @@ describe("bounded JSON", () => {
       expect(renderSafetensorsError(r.left)).toBe(
         "the header is too large to parse: it holds more than 1000000 JSON values",
       )
+  })
+})
+
+describe("measuring UTF-8 bytes", () => {
+  it("finds what parseJson finds in the decoded text, non-ASCII strings included", () => {
+    const encoder = new (
+      globalThis as unknown as { TextEncoder: new () => { encode(s: string): Uint8Array } }
+    ).TextEncoder()
+    fc.assert(
+      fc.property(
+        fc.jsonValue({ maxDepth: 5 }),
+        fc.nat({ max: 30 }),
+        fc.nat({ max: 6 }),
+        (value, values, depth) => {
+          const text = JSON.stringify(value)
+          const fromText = parseJson(text, { values, depth })
+          const fromBytes = measureJson(encoder.encode(text), { values, depth })
+          if (E.isRight(fromText)) expect(fromBytes).toBeUndefined()
+          else expect(fromBytes?._tag).toBe(fromText.left._tag)
+        },
+      ),
+      { numRuns: 400, seed: 21 },
+    )
   })
 })

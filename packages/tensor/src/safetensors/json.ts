@@ -50,16 +50,21 @@ const isValueStart = (c: number): boolean =>
   c === 0x6e
 
 /**
- * Counts the values and the nesting of `text` without building anything: a value (or key)
- * starts at a quote, a bracket, a digit, a minus or a literal's first letter, at the top or
- * after `{`, `[`, `,` or `:`, outside strings. Malformed text is left for the parser to report.
+ * Counts the values and the nesting of the text whose `length` code units `codeAt` gives,
+ * without building anything: a value (or key) starts at a quote, a bracket, a digit, a minus or
+ * a literal's first letter, at the top or after `{`, `[`, `,` or `:`, outside strings. Only
+ * ASCII matters, so UTF-8 bytes scan as their text does. Malformed text is left for the parser.
  */
-const scan = (text: string, limits: JsonLimits): JsonError | undefined => {
+const scan = (
+  length: number,
+  codeAt: (i: number) => number,
+  limits: JsonLimits,
+): JsonError | undefined => {
   let values = 0
   let depth = 0
   let expectingValue = true
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
+  for (let i = 0; i < length; i++) {
+    const c = codeAt(i)
     if (c <= 0x20) continue
     if (expectingValue && isValueStart(c)) {
       values++
@@ -68,8 +73,8 @@ const scan = (text: string, limits: JsonLimits): JsonError | undefined => {
     }
     if (c === quote) {
       // skip to the closing quote; an escaped character is never the end
-      for (i++; i < text.length; i++) {
-        const d = text.charCodeAt(i)
+      for (i++; i < length; i++) {
+        const d = codeAt(i)
         if (d === backslash) i++
         else if (d === quote) break
       }
@@ -82,6 +87,22 @@ const scan = (text: string, limits: JsonLimits): JsonError | undefined => {
   }
   return undefined
 }
+
+/**
+ * Measures JSON still in UTF-8 bytes, before it is decoded: the problem `parseJson` would report
+ * for its size or nesting, or `undefined` (an offset counts bytes, not characters).
+ *
+ * @example
+ * import * as T from "@fnn/tensor"
+ * T.safetensors.measureJson(Uint8Array.of(0x5b, 0x5b, 0x5d, 0x5d), { values: 10, depth: 1 })
+ * // { _tag: "TooDeep", limit: 1, offset: 1 }
+ */
+export const measureJson = (
+  bytes: Uint8Array,
+  limits: JsonLimits = defaultJsonLimits,
+): Exclude<JsonError, { readonly _tag: "NotJson" }> | undefined =>
+  scan(bytes.length, (i) => bytes[i]!, limits) as
+    Exclude<JsonError, { readonly _tag: "NotJson" }> | undefined
 
 /**
  * Parses `text` as JSON after checking that it holds at most `limits.values` values nested at
@@ -97,7 +118,7 @@ export const parseJson = (
   text: string,
   limits: JsonLimits = defaultJsonLimits,
 ): E.Either<JsonError, unknown> => {
-  const refused = scan(text, limits)
+  const refused = scan(text.length, (i) => text.charCodeAt(i), limits)
   if (refused !== undefined) return E.left(refused)
   try {
     return E.right(JSON.parse(text) as unknown)

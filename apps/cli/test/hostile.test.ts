@@ -390,6 +390,94 @@ describe("flags and write targets", () => {
   })
 })
 
+describe("flag values an attacker would try", () => {
+  const hostile = fc.oneof(
+    fc.constantFrom(
+      "",
+      "-0",
+      "0x10",
+      "1e400",
+      "NaN",
+      "Infinity",
+      "9".repeat(400),
+      "784-0-10",
+      "784--10",
+      "784-16-10-",
+      `784-${"16-".repeat(100)}10`,
+      "784-65536-65536-10",
+      "\u0000",
+      "١٢",
+      "../../etc/passwd",
+      "constructor",
+      "__proto__",
+    ),
+    fc.string({ maxLength: 12 }),
+    fc.integer().map(String),
+    fc.double().map(String),
+  )
+  const trainFlags = [
+    "--arch",
+    "--lr",
+    "--weight-decay",
+    "--epochs",
+    "--batch-size",
+    "--seed",
+    "--limit",
+    "--activation",
+    "--optimizer",
+    "--schedule",
+    "--loss",
+  ]
+
+  it("any value of any training flag is a flag error (2) or, before any work, a data error (1)", async () => {
+    mkdirSync(join(dir, "no-data"), { recursive: true })
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.tuple(fc.constantFrom(...trainFlags), hostile), {
+          minLength: 1,
+          maxLength: 4,
+          selector: ([flag]) => flag,
+        }),
+        async (flags) => {
+          const argv = ["train", "--data", "no-data", "--out", "never.safetensors"]
+          for (const [flag, value] of flags) argv.push(`${flag}=${value}`)
+          const r = await fnn(dir, argv)
+          expect(r.stderr).toMatch(/^fnn: error: /)
+          expect(r.stderr).not.toMatch(/internal error|\n\s+at /)
+          expect(r.stderr.trim().split("\n")).toHaveLength(1)
+          expect(r.code).toBe(/MNIST file/.test(r.stderr) ? 1 : 2)
+        },
+      ),
+      { seed: 21, numRuns: 150 },
+    )
+  })
+
+  it("any value of --index, --set and --layer is refused in one line or shows a digit", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom("show", "predict", "weights"),
+        hostile,
+        hostile,
+        async (command, a, b) => {
+          const argv =
+            command === "show"
+              ? ["show", `--index=${a}`, `--set=${b}`]
+              : command === "predict"
+                ? ["predict", "--model", model, `--index=${a}`, `--set=${b}`]
+                : ["weights", "--model", model, "--out", "w.png", `--layer=${a}`]
+          const r = await fnn(dir, argv)
+          expect(r.stderr).not.toMatch(/internal error|\n\s+at /)
+          if (r.code !== 0) {
+            expect([1, 2]).toContain(r.code)
+            expect(r.stderr.trim().split("\n")).toHaveLength(1)
+          }
+        },
+      ),
+      { seed: 21, numRuns: 100 },
+    )
+  })
+})
+
 describe("training that diverges", () => {
   it("stops with one clear line when the loss stops being finite, writing nothing", async () => {
     await expectRefused(

@@ -47,7 +47,14 @@ export const maxIdxBytes = 100_000_000
 
 type Read = E.Either<"missing" | MnistError, Uint8Array>
 
-/** What a file that is not regular is, for people. */
+/**
+ * What a file that is not regular is, for people.
+ *
+ * @example
+ * import { statSync } from "node:fs"
+ * import { kindOf } from "@fnn/mnist/node"
+ * kindOf(statSync("/dev/null")) // "a character device"
+ */
 export const kindOf = (s: Stats): string =>
   s.isDirectory()
     ? "a directory"

@@ -8,6 +8,8 @@ import { Tensor, TensorError, random } from "@fnn/tensor"
 import type { Key } from "@fnn/tensor"
 import type { IdxArray } from "./idx.ts"
 import type { MnistError, WrongShape } from "./errors.ts"
+import { checkOptions } from "@fnn/tensor/internal"
+import type { OptionsSpec } from "@fnn/tensor/internal"
 
 // -------------------------------------------------------------------------------------------------
 // model
@@ -69,6 +71,16 @@ export interface DatasetOptions {
   readonly minExamples?: number
 }
 
+const isSize = (u: unknown): boolean =>
+  Array.isArray(u) && u.length === 2 && u.every((d) => Number.isInteger(d) && d >= 0)
+
+/** What each of `DatasetOptions` accepts, for the shared options checker. */
+export const datasetOptionsSpec: OptionsSpec = {
+  limit: "number",
+  imageSize: (u) => (isSize(u) ? undefined : "[rows, cols], two non-negative integers"),
+  minExamples: "integer",
+}
+
 /**
  * Checks and converts decoded IDX files into a `Dataset`: `images` must be ubyte
  * `[n, rows, cols]`, `labels` ubyte `[n]` with the same `n`, every label 0–9; with `imageSize`
@@ -84,8 +96,9 @@ export interface DatasetOptions {
 export const dataset = (
   images: IdxArray,
   labels: IdxArray,
-  options: DatasetOptions = {},
+  given?: DatasetOptions,
 ): E.Either<MnistError, Dataset> => {
+  const options = checkOptions("dataset", given, datasetOptionsSpec)
   const size = options.imageSize
   const imagesForm =
     size === undefined ? "ubyte [n, rows, cols]" : `ubyte [n, ${size[0]}, ${size[1]}]`
@@ -191,6 +204,7 @@ export const split = (
   d: Dataset,
   options: SplitOptions,
 ): { readonly train: Dataset; readonly validation: Dataset } => {
+  checkOptions("split", options, { validation: "number", key: "object" })
   const n = count(d)
   const v = options.validation
   const isFraction = v >= 0 && v < 1

@@ -6,6 +6,7 @@
  * @module
  */
 import * as E from "fp-ts/lib/Either.js"
+import { checkOptions } from "../options.ts"
 
 /** How much a JSON text may ask of the parser. */
 export interface JsonLimits {
@@ -88,6 +89,12 @@ const scan = (
   return undefined
 }
 
+/** The limits asked for, checked as options, with `defaultJsonLimits` for those left out. */
+const limitsOf = (op: string, limits: Partial<JsonLimits> | undefined): JsonLimits => ({
+  ...defaultJsonLimits,
+  ...checkOptions(op, limits, { values: "integer", depth: "integer" }),
+})
+
 /**
  * Measures JSON still in UTF-8 bytes, before it is decoded: the problem `parseJson` would report
  * for its size or nesting, or `undefined` (an offset counts bytes, not characters).
@@ -99,14 +106,15 @@ const scan = (
  */
 export const measureJson = (
   bytes: Uint8Array,
-  limits: JsonLimits = defaultJsonLimits,
+  limits?: Partial<JsonLimits>,
 ): Exclude<JsonError, { readonly _tag: "NotJson" }> | undefined =>
-  scan(bytes.length, (i) => bytes[i]!, limits) as
+  scan(bytes.length, (i) => bytes[i]!, limitsOf("safetensors.measureJson", limits)) as
     Exclude<JsonError, { readonly _tag: "NotJson" }> | undefined
 
 /**
  * Parses `text` as JSON after checking that it holds at most `limits.values` values nested at
- * most `limits.depth` deep (object keys count as values). Never throws.
+ * most `limits.depth` deep (object keys count as values); limits left out are the defaults. Never
+ * throws for any text; limits that are not integers are a programmer error (`TensorError`).
  *
  * @example
  * import * as T from "@fnn/tensor"
@@ -116,9 +124,10 @@ export const measureJson = (
  */
 export const parseJson = (
   text: string,
-  limits: JsonLimits = defaultJsonLimits,
+  limits?: Partial<JsonLimits>,
 ): E.Either<JsonError, unknown> => {
-  const refused = scan(text.length, (i) => text.charCodeAt(i), limits)
+  const checked = limitsOf("safetensors.parseJson", limits)
+  const refused = scan(text.length, (i) => text.charCodeAt(i), checked)
   if (refused !== undefined) return E.left(refused)
   try {
     return E.right(JSON.parse(text) as unknown)

@@ -80,6 +80,17 @@ export interface BlankImage {
   readonly path: string
 }
 
+/** Training stopped because the loss stopped being a finite number. */
+export interface Diverged {
+  readonly _tag: "Diverged"
+  /** 1-based, as training reports them. */
+  readonly epoch: number
+  readonly batch: number
+  readonly loss: number
+  /** The checkpoint that keeps the last finished epoch, if one was written. */
+  readonly kept: string | undefined
+}
+
 /** Why a run of `fnn` failed. */
 export type CliError =
   | Usage
@@ -92,6 +103,7 @@ export type CliError =
   | BadModel
   | BadPng
   | BlankImage
+  | Diverged
 
 /** 2 for mistakes on the command line (fix the flags), 1 for everything met while running. */
 export const exitCodeOf = (e: CliError): 1 | 2 => {
@@ -137,6 +149,11 @@ export const renderCliError = (e: CliError): string => {
       return `${e.path} is not a PNG image fnn can read: ${e.reason}`
     case "BlankImage":
       return `${e.path} has nothing drawn on it: every pixel has the background colour`
+    case "Diverged":
+      return (
+        `training diverged: the loss of batch ${e.batch} in epoch ${e.epoch} is ${e.loss} ` +
+        `(a lower --lr may help); ${e.kept === undefined ? "nothing was written" : `${e.kept} keeps the last state saved before it`}`
+      )
   }
 }
 

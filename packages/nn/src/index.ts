@@ -68,8 +68,14 @@ export type {
   SimpleLayerName,
   DescriptionError,
   DescriptionProblem,
+  DescriptionLimit,
 } from "./description.ts"
-export { decodeDescription, renderDescriptionError, maxNesting } from "./description.ts"
+export {
+  decodeDescription,
+  renderDescriptionError,
+  maxNesting,
+  descriptionLimits,
+} from "./description.ts"
 export type { Loss } from "./losses.ts"
 export { mse, softmaxCrossEntropy, binaryCrossEntropy } from "./losses.ts"
 export type { Schedule, LearningRate, CosineOptions, OneCycleOptions } from "./schedules.ts"

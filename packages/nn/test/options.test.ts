@@ -44,6 +44,8 @@ const withOptions: Record<string, (o: never) => unknown> = {
   "T.tree.structureEquals": (o) => T.tree.structureEquals(params, params, o),
   "T.tree.zipAllWith": (o) => T.tree.zipAllWith([params], (ts) => ts[0]!, o),
   "T.tree.zipWith": (o) => T.tree.zipWith(params, params, (a) => a, o),
+  "T.safetensors.parseJson": (o) => T.safetensors.parseJson("[]", o),
+  "T.safetensors.measureJson": (o) => T.safetensors.measureJson(Uint8Array.of(0x30), o),
   "A.grad": (o) => A.grad(f, o)(x),
   "A.valueAndGrad": (o) => A.valueAndGrad(f, o)(x),
   "A.jacfwd": (o) => A.jacfwd(T.exp, o)(x),
@@ -79,7 +81,7 @@ const noOptions = new Set(
   T.random.bernoulli T.random.foldIn T.random.isKey T.random.isKeyData T.random.key
   T.random.keyData T.random.keyFromData T.random.permutation T.random.randint T.random.shuffle
   T.random.split T.reciprocal T.relu T.reshape T.safetensors.decode T.safetensors.encode
-  T.safetensors.renderSafetensorsError T.scalar T.sigmoid T.sign T.sin T.slice T.softplus T.sqrt
+  T.safetensors.renderJsonError T.safetensors.renderSafetensorsError T.scalar T.sigmoid T.sign T.sin T.slice T.softplus T.sqrt
   T.square T.squeeze T.stack T.sub T.take T.tanh T.toArray T.transpose T.tree.unflatten T.where
   A.customVjp A.jvp A.stopGradient A.vjp
   nn.accuracy nn.applyUpdates nn.asSchedule nn.binaryCrossEntropy nn.chain nn.clipByGlobalNorm

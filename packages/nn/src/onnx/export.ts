@@ -9,6 +9,7 @@
 import * as E from "fp-ts/lib/Either.js"
 import { pipe } from "fp-ts/lib/function.js"
 import type { DType, Shape } from "@fnn/tensor"
+import { Tensor as TensorClass } from "@fnn/tensor"
 import type { LayerDescription } from "../description.ts"
 import { decodeDescription } from "../description.ts"
 import type { Layer, Params } from "../layers.ts"
@@ -91,8 +92,18 @@ const elementTypeOf = (
   params: Params,
   root: ReadonlyArray<PathSegment>,
 ): E.Either<OnnxError, ElementType> => {
-  const leaves = leavesOf(params)
-  const paths = pathsOf(params)
+  let leaves: ReturnType<typeof leavesOf>
+  let paths: string[]
+  try {
+    leaves = leavesOf(params)
+    paths = pathsOf(params)
+  } catch (e) {
+    return E.left({
+      _tag: "ParamsMismatch",
+      path: "",
+      reason: `the parameters are not a tree of tensors (${e instanceof Error ? e.message : String(e)})`,
+    })
+  }
   const first = leaves[0]?.dtype ?? "float32"
   for (let i = 0; i < leaves.length; i++) {
     const dtype = leaves[i]!.dtype
@@ -105,14 +116,14 @@ const elementTypeOf = (
 }
 
 /** The inputs of the first `Dense`, depth first, from its weights. */
-const firstDenseInputs = (d: LayerDescription, params: Params): number | undefined => {
+const firstDenseInputs = (d: LayerDescription, params: unknown): number | undefined => {
   if (d.layer === "Dense") {
-    const w = (params as { readonly w?: { readonly shape?: Shape } }).w
-    return w?.shape?.[0]
+    const w = isRecord(params) ? params["w"] : undefined
+    return w instanceof TensorClass && w.rank === 2 ? w.shape[0] : undefined
   }
   if (d.layer === "Serial" && Array.isArray(params))
     for (let i = 0; i < d.layers.length; i++) {
-      const n = firstDenseInputs(d.layers[i]!, (params as ReadonlyArray<Params>)[i]!)
+      const n = firstDenseInputs(d.layers[i]!, (params as ReadonlyArray<unknown>)[i])
       if (n !== undefined) return n
     }
   return undefined
@@ -181,9 +192,42 @@ const checkMetadata = (
 const declared = (shape: Shape): Dimension[] =>
   shape.map((d, i) => (i === 0 || d < 0 ? batchAxisName : d))
 
+const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
 /** The path of the root layer: a serial network's parameters are `layers.…`, as in checkpoints. */
-const rootPath = (arch: LayerDescription): PathSegment[] =>
-  arch.layer === "Serial" ? ["layers"] : []
+const rootPath = (arch: unknown): PathSegment[] =>
+  isRecord(arch) && arch["layer"] === "Serial" ? ["layers"] : []
+
+/**
+ * The first layer, depth first, of a kind that has no export rule (a layer made outside this
+ * package): checked before the description is decoded, so the error names the layer rather
+ * than calling the description invalid. Inner layers are found in any field holding layers.
+ */
+const findUnsupported = (
+  d: unknown,
+  path: ReadonlyArray<PathSegment>,
+): E.Either<OnnxError, void> => {
+  if (!isRecord(d) || typeof d["layer"] !== "string") return E.right(undefined)
+  const kind = d["layer"]
+  if (!Object.hasOwn(rules, kind))
+    return E.left({
+      _tag: "UnsupportedLayer",
+      path: parameterName(path),
+      layer: kind,
+      reason: "fnn has no ONNX export rule for this kind of layer",
+    })
+  for (const [key, v] of Object.entries(d)) {
+    const children = Array.isArray(v) ? (v as ReadonlyArray<unknown>) : [v]
+    for (let i = 0; i < children.length; i++) {
+      // a serial's layers are named by their index alone, as their parameters are
+      const at = kind === "Serial" && key === "layers" ? [...path, i] : [...path, key, i]
+      const r = findUnsupported(children[i], at)
+      if (E.isLeft(r)) return r
+    }
+  }
+  return E.right(undefined)
+}
 
 const exportLayer = (
   graph: GraphBuilder,
@@ -192,14 +236,6 @@ const exportLayer = (
   input: Value,
   path: ReadonlyArray<PathSegment>,
 ): E.Either<OnnxError, Value> => {
-  const kind: string = d.layer
-  if (!Object.hasOwn(rules, kind))
-    return E.left({
-      _tag: "UnsupportedLayer",
-      path: parameterName(path),
-      layer: kind,
-      reason: "fnn has no ONNX export rule for this kind of layer",
-    })
   const rule = rules[d.layer] as Rule<LayerKind>
   return rule({
     layer: d,
@@ -223,8 +259,13 @@ export const onnxModel = (
     E.Do,
     E.bind("arch", () =>
       pipe(
-        decodeDescription(net.description),
-        E.mapLeft((error): OnnxError => ({ _tag: "InvalidArchitecture", error })),
+        findUnsupported(net.description, rootPath(net.description)),
+        E.flatMap(() =>
+          pipe(
+            decodeDescription(net.description),
+            E.mapLeft((error): OnnxError => ({ _tag: "InvalidArchitecture", error })),
+          ),
+        ),
       ),
     ),
     E.let("root", ({ arch }) => rootPath(arch)),

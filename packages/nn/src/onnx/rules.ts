@@ -93,10 +93,7 @@ const parameter = (
   if (!(t instanceof TensorClass))
     return mismatch(path, `expected a tensor ${key} of shape ${showShape(shape)}`)
   if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))
-    return mismatch(
-      path,
-      `${key} has shape ${showShape(t.shape)}, expected ${showShape(shape)} for inputs ${showShape(shape.length === 2 ? [-1, shape[0]!] : shape)}`,
-    )
+    return mismatch(path, `${key} has shape ${showShape(t.shape)}, expected ${showShape(shape)}`)
   return E.right(t)
 }
 

@@ -8,6 +8,7 @@ import * as nn from "../src/index.ts"
 import type { Layer, OnnxError, OnnxOptions, Params } from "../src/index.ts"
 import { loadOrt, maxRelativeDifference } from "./ort.ts"
 import { readModel } from "./protobuf-reader.ts"
+import { layerSummary } from "../src/onnx/export.ts"
 
 const threeBlue1Brown = nn.serial(nn.Dense(16), nn.Sigmoid, nn.Dense(16), nn.Sigmoid, nn.Dense(10))
 
@@ -118,6 +119,20 @@ describe("toOnnx: the model file", () => {
     expect(m.docString).toBe("digits")
     expect(m.modelVersion).toBe(7)
     expect(m.metadata["recipe"]).toBe("{}")
+  })
+
+  it("lists nested layers in parentheses, with their settings", () => {
+    const net = nn.serial(nn.Dense(4), nn.serial(nn.Relu, nn.Dropout(0.5)), nn.leakyRelu(0.2))
+    expect(layerSummary(nn.describe(net))).toBe("Dense(4) → (Relu → Dropout(0.5)) → LeakyRelu(0.2)")
+    expect(layerSummary(nn.describe(nn.serial()))).toBe("identity")
+    expect(layerSummary(nn.describe(nn.Tanh))).toBe("Tanh")
+  })
+
+  it("makes the first axis the dynamic batch axis even when the input shape fixes it", () => {
+    const m = readModel(exported(threeBlue1Brown, params, { inputShape: [3, 784] }))
+    expect(m.graph.inputs[0]!.dims).toEqual(["batch", 784])
+    expect(m.graph.outputs[0]!.dims).toEqual(["batch", 10])
+    expect(m.metadata["fnn.inputShape"]).toBe("[3,784]")
   })
 
   it("writes the activations' attributes: Softmax's axis, LeakyRelu's slope as a float", () => {

@@ -177,16 +177,21 @@ interface Case {
 
 const arbCase: fc.Arbitrary<Case> = fc
   .record({
-    // a rank-3 input goes through Flatten or through Dense layers over its last axis
+    // a rank-3 input goes through Flatten, or through Dense layers over its last axis
     flatten: fc.boolean(),
-    features: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 2 }),
+    features: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 0, maxLength: 2 }),
     layers: fc.array(block, { maxLength: 5 }),
     dtype: fc.constantFrom("float32" as const, "float64" as const),
     seed: fc.nat(),
     batches: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })),
   })
   .map(({ flatten, features, layers, dtype, seed, batches }) => ({
-    net: nn.serial(...(flatten ? [nn.Flatten] : []), ...layers, nn.Dense(3)),
+    // a rank-1 input `[batch]` needs Flatten (to `[batch, 1]`) before a Dense
+    net: nn.serial(
+      ...(flatten || features.length === 0 ? [nn.Flatten] : []),
+      ...layers,
+      nn.Dense(3),
+    ),
     inputShape: [-1, ...features],
     dtype,
     seed,

@@ -7,6 +7,11 @@
  * A rule receives the layer's description, its parameters, the value coming in (name and fnn
  * shape) and its path, adds nodes through the `GraphBuilder` and returns the value going out.
  * Combinators export their inner layers through `sublayer`.
+ *
+ * Layers whose ONNX operator lays data out otherwise than fnn (ONNX convolutions and pooling
+ * are channels-first, fnn's channels-last) keep fnn's layout at their input and output with
+ * `Transpose` nodes around the operator, and convert their constant tensors (kernels) once at
+ * export, so that the file takes the same inputs as `apply`.
  * @module
  */
 import * as E from "fp-ts/lib/Either.js"

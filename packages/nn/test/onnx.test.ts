@@ -321,7 +321,7 @@ describe("toOnnx: networks it cannot export", () => {
       _tag: "InvalidInputShape",
       reason: expect.stringMatching(/no Dense layer/) as unknown,
     })
-    for (const inputShape of [[], [-1, -1], [-1, 0], [2.5], [-2, 3]] as Shape[])
+    for (const inputShape of [[], [-1, -1], [-1, 0], [-2, 3]] as Shape[])
       expect(failure(threeBlue1Brown, params, { inputShape })._tag).toBe("InvalidInputShape")
     expect(failure(threeBlue1Brown, params, { inputShape: [-1, 28, 28] })).toMatchObject({
       _tag: "ParamsMismatch",
@@ -329,20 +329,34 @@ describe("toOnnx: networks it cannot export", () => {
     })
   })
 
-  it("refuses names, versions and metadata it cannot write", () => {
-    const cases: ReadonlyArray<[OnnxOptions, string]> = [
-      [{ inputName: "" }, "inputName"],
-      [{ outputName: "" }, "outputName"],
-      [{ inputName: "x", outputName: "x" }, "outputName"],
-      [{ modelVersion: -1 }, "modelVersion"],
-      [{ modelVersion: 1.5 }, "modelVersion"],
-      [{ metadata: { "fnn.arch": "{}" } }, "metadata"],
-      [{ metadata: { n: 3 as unknown as string } }, "metadata"],
+  it("throws for options of the wrong form, naming the option, as every fnn function does", () => {
+    const cases: ReadonlyArray<[OnnxOptions, RegExp]> = [
+      [{ inputName: "" }, /inputName must be a non-empty string/],
+      [{ outputName: 3 as unknown as string }, /outputName must be a non-empty string/],
+      [{ inputName: "x", outputName: "x" }, /inputName and outputName must differ/],
+      [{ outputName: "input" }, /inputName and outputName must differ/],
+      [{ modelVersion: -1 }, /modelVersion must be a non-negative integer/],
+      [{ modelVersion: 1.5 }, /modelVersion must be a non-negative integer/],
+      [{ metadata: { "fnn.arch": "{}" } }, /metadata must be .*"fnn\.arch"/],
+      [{ metadata: { n: 3 as unknown as string } }, /metadata must be a record of strings/],
+      [{ inputShape: 784 as unknown as Shape }, /inputShape must be an array of integers/],
+      [{ inputShape: [-1, 0.5] }, /inputShape must be an integer or an array of integers/],
+      [{ docString: null as unknown as string }, /docString must be a string/],
+      [
+        { inputname: "x" } as OnnxOptions,
+        /unknown option "inputname" \(did you mean "inputName"\?\)/,
+      ],
     ]
-    for (const [options, option] of cases) {
-      const e = failure(threeBlue1Brown, params, options)
-      expect(e).toMatchObject({ _tag: "InvalidOption", option })
-      expect(nn.renderOnnxError(e)).toMatch(new RegExp(`^option ${option} `))
+    for (const [options, message] of cases) {
+      let error: unknown
+      try {
+        nn.toOnnx(threeBlue1Brown, params, options)
+      } catch (e) {
+        error = e
+      }
+      expect(error).toBeInstanceOf(T.TensorError)
+      expect((error as T.TensorError).op).toBe("toOnnx")
+      expect((error as Error).message).toMatch(message)
     }
   })
 

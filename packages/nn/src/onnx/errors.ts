@@ -23,8 +23,6 @@ export type OnnxError =
   | { readonly _tag: "UnsupportedDtype"; readonly path: string; readonly dtype: DType }
   /** The input shape is missing or the network cannot take it. */
   | { readonly _tag: "InvalidInputShape"; readonly reason: string }
-  /** An option has a value that cannot be written. */
-  | { readonly _tag: "InvalidOption"; readonly option: string; readonly reason: string }
 
 const where = (path: string): string => (path === "" ? "the network" : path)
 
@@ -48,7 +46,5 @@ export const renderOnnxError = (e: OnnxError): string => {
       return `the parameter ${e.path} is ${e.dtype}; ONNX export takes float32 or float64 parameters, all of one dtype`
     case "InvalidInputShape":
       return `cannot export for this input shape: ${e.reason}`
-    case "InvalidOption":
-      return `option ${e.option} ${e.reason}`
   }
 }

@@ -9,7 +9,9 @@
 import * as E from "fp-ts/lib/Either.js"
 import { pipe } from "fp-ts/lib/function.js"
 import type { DType, Shape } from "@fnn/tensor"
-import { Tensor as TensorClass } from "@fnn/tensor"
+import { Tensor as TensorClass, TensorError } from "@fnn/tensor"
+import type { OptionsSpec } from "@fnn/tensor/internal"
+import { checkOptions } from "@fnn/tensor/internal"
 import type { LayerDescription } from "../description.ts"
 import { decodeDescription } from "../description.ts"
 import type { Layer, Params } from "../layers.ts"
@@ -159,33 +161,44 @@ const inputShapeOf = (
   return E.right(shape)
 }
 
-const checkName = (option: string, name: string): E.Either<OnnxError, string> =>
-  typeof name === "string" && name !== ""
-    ? E.right(name)
-    : E.left({
-        _tag: "InvalidOption",
-        option,
-        reason: `must be a non-empty string, got ${JSON.stringify(name)}`,
-      })
+const nonEmptyString = (v: unknown): string | undefined =>
+  typeof v === "string" && v !== "" ? undefined : "a non-empty string"
 
-const checkMetadata = (
-  metadata: Readonly<Record<string, string>>,
-): E.Either<OnnxError, Readonly<Record<string, string>>> => {
-  for (const [k, v] of Object.entries(metadata)) {
+const metadataOption = (v: unknown): string | undefined => {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return "a record of strings"
+  for (const [k, x] of Object.entries(v)) {
+    if (typeof x !== "string") return `a record of strings (${JSON.stringify(k)} is ${typeof x})`
     if (k.startsWith("fnn."))
-      return E.left({
-        _tag: "InvalidOption",
-        option: "metadata",
-        reason: `key ${JSON.stringify(k)} is reserved (keys starting "fnn.")`,
-      })
-    if (typeof v !== "string")
-      return E.left({
-        _tag: "InvalidOption",
-        option: "metadata",
-        reason: `entry ${JSON.stringify(k)} must be a string, got ${typeof v}`,
-      })
+      return `a record of strings whose keys do not start "fnn." (reserved; got ${JSON.stringify(k)})`
   }
-  return E.right(metadata)
+  return undefined
+}
+
+const optionsSpec: OptionsSpec = {
+  inputShape: "integers",
+  inputName: nonEmptyString,
+  outputName: nonEmptyString,
+  docString: "string",
+  modelVersion: (v) =>
+    Number.isSafeInteger(v) && (v as number) >= 0 ? undefined : "a non-negative integer",
+  metadata: metadataOption,
+}
+
+/** The options, checked: a programmer error throws a `TensorError`, as in every fnn function. */
+const checkedOptions = (options: OnnxOptions | undefined): OnnxOptions => {
+  const o = checkOptions("toOnnx", options, optionsSpec)
+  const input = o.inputName ?? "input"
+  if (input === (o.outputName ?? "output"))
+    throw new TensorError(
+      "toOnnx",
+      `inputName and outputName must differ, both are ${JSON.stringify(input)}`,
+    )
+  if (o.inputShape !== undefined && !Array.isArray(o.inputShape))
+    throw new TensorError(
+      "toOnnx",
+      `inputShape must be an array of integers, got ${String(o.inputShape)}`,
+    )
+  return o
 }
 
 /** The file's shape of an fnn shape: the first axis, and any `-1`, is the dynamic batch axis. */
@@ -247,15 +260,14 @@ const exportLayer = (
   })
 }
 
-/**
- * The ONNX model of a network, as a plain value (`toOnnx` encodes it). Errors, never throws.
- */
+/** The ONNX model of a network, as a plain value (`toOnnx` encodes it). */
 export const onnxModel = (
   net: Layer,
   params: Params,
-  options: OnnxOptions = {},
-): E.Either<OnnxError, ModelValue> =>
-  pipe(
+  given?: OnnxOptions,
+): E.Either<OnnxError, ModelValue> => {
+  const options = checkedOptions(given)
+  return pipe(
     E.Do,
     E.bind("arch", () =>
       pipe(
@@ -271,28 +283,8 @@ export const onnxModel = (
     E.let("root", ({ arch }) => rootPath(arch)),
     E.bind("type", ({ root }) => elementTypeOf(params, root)),
     E.bind("inputShape", ({ arch }) => inputShapeOf(net, arch, params, options.inputShape)),
-    E.bind("inputName", () => checkName("inputName", options.inputName ?? "input")),
-    E.bind("outputName", () => checkName("outputName", options.outputName ?? "output")),
-    E.tap(({ inputName, outputName }) =>
-      inputName === outputName
-        ? E.left<OnnxError>({
-            _tag: "InvalidOption",
-            option: "outputName",
-            reason: `must differ from inputName (both ${JSON.stringify(inputName)})`,
-          })
-        : E.right(undefined),
-    ),
-    E.bind("metadata", () => checkMetadata(options.metadata ?? {})),
-    E.bind("modelVersion", () => {
-      const v = options.modelVersion ?? 1
-      return Number.isSafeInteger(v) && v >= 0
-        ? E.right(v)
-        : E.left<OnnxError>({
-            _tag: "InvalidOption",
-            option: "modelVersion",
-            reason: `must be a non-negative integer, got ${v}`,
-          })
-    }),
+    E.let("inputName", () => options.inputName ?? "input"),
+    E.let("outputName", () => options.outputName ?? "output"),
     E.bind("output", ({ arch, root, type, inputShape, inputName, outputName }) => {
       let shape: Shape = inputShape
       return E.map((g: BuiltGraph) => ({ graph: g, shape }))(
@@ -304,12 +296,12 @@ export const onnxModel = (
         ),
       )
     }),
-    E.map(({ arch, type, inputShape, inputName, outputName, metadata, modelVersion, output }) => ({
+    E.map(({ arch, type, inputShape, inputName, outputName, output }) => ({
       irVersion: onnxIrVersion,
       opset: onnxOpset,
       producerName: "fnn",
       producerVersion: fnnVersion,
-      modelVersion,
+      modelVersion: options.modelVersion ?? 1,
       docString: options.docString ?? layerSummary(arch),
       graph: {
         name: "fnn",
@@ -319,25 +311,25 @@ export const onnxModel = (
         outputs: [{ name: outputName, type, shape: declared(output.shape) }],
       },
       metadata: {
-        ...metadata,
+        ...options.metadata,
         [onnxMetadataKeys.arch]: JSON.stringify(arch),
         [onnxMetadataKeys.inputShape]: JSON.stringify(inputShape),
         [onnxMetadataKeys.version]: fnnVersion,
       },
     })),
   )
+}
 
 /**
  * The bytes of an ONNX `ModelProto` that computes `net.apply(params, x)` for inputs of
- * `options.inputShape` with any batch size. Never throws: a layer ONNX cannot express, a
- * parameter tree that does not fit the network or a bad option gives an `OnnxError` (see
- * `renderOnnxError`).
+ * `options.inputShape` with any batch size. A layer ONNX cannot express, parameters that do not
+ * fit the network or an input shape it cannot take give an `OnnxError` (see `renderOnnxError`);
+ * only options of the wrong form throw (a `TensorError`, as in every fnn function).
  *
  * @example
  * import * as nn from "@fnn/nn"
  * import * as T from "@fnn/tensor"
  * import * as E from "fp-ts/lib/Either.js"
-import { pipe } from "fp-ts/lib/function.js"
  * const net = nn.serial(nn.Dense(16), nn.Sigmoid, nn.Dense(16), nn.Sigmoid, nn.Dense(10))
  * const [, params] = net.init(T.random.key(0), [-1, 784])
  * const bytes = nn.toOnnx(net, params) // right(Uint8Array): input "input" [batch, 784]

@@ -67,6 +67,15 @@ export interface BadModel {
   readonly reason: string
 }
 
+/** A model that cannot be written in another format (a layer ONNX cannot express…). */
+export interface ExportFailed {
+  readonly _tag: "ExportFailed"
+  readonly path: string
+  /** The format it was to be written in, e.g. `ONNX`. */
+  readonly format: string
+  readonly reason: string
+}
+
 /** A file given as a PNG image is not one. */
 export interface BadPng {
   readonly _tag: "BadPng"
@@ -101,6 +110,7 @@ export type CliError =
   | ReadFailed
   | WriteFailed
   | BadModel
+  | ExportFailed
   | BadPng
   | BlankImage
   | Diverged
@@ -145,6 +155,8 @@ export const renderCliError = (e: CliError): string => {
       return `cannot write ${e.path}: ${e.message} (nothing was written)`
     case "BadModel":
       return `${e.path} is not a usable fnn model: ${e.reason}`
+    case "ExportFailed":
+      return `cannot export ${e.path} to ${e.format}: ${e.reason}`
     case "BadPng":
       return `${e.path} is not a PNG image fnn can read: ${e.reason}`
     case "BlankImage":

@@ -29,7 +29,8 @@ import {
 import type { Layer, Params } from "./layers.ts"
 import { fromDescription } from "./layers.ts"
 import type { OptState } from "./optimizers.ts"
-import { leavesOf, pathsOf } from "./pytree.ts"
+import type { PathSegment } from "./pytree.ts"
+import { leavesOf, parameterName as nameOf, pathsOf } from "./pytree.ts"
 import { checkOptions } from "./checks.ts"
 
 // -------------------------------------------------------------------------------------------
@@ -135,10 +136,7 @@ interface Expected {
   readonly shape: Shape
 }
 
-type Segment = string | number
-
-const nameOf = (path: ReadonlyArray<Segment>): string =>
-  path.map((s) => (typeof s === "number" ? String(s) : s.replace(/[\\.]/g, "\\$&"))).join(".")
+type Segment = PathSegment
 
 /** The root segments: a serial network's parameters are `layers.…`. */
 const rootPath = (arch: LayerDescription): Segment[] => (arch.layer === "Serial" ? ["layers"] : [])

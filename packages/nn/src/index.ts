@@ -131,3 +131,8 @@ export {
   renderCheckpointError,
   checkpointVersion,
 } from "./checkpoint.ts"
+export type { OnnxOptions } from "./onnx/export.ts"
+export { toOnnx, onnxOpset, onnxIrVersion, batchAxisName, onnxMetadataKeys } from "./onnx/export.ts"
+export type { OnnxError } from "./onnx/errors.ts"
+export { renderOnnxError } from "./onnx/errors.ts"
+export { fnnVersion } from "./version.ts"

@@ -64,6 +64,7 @@ const withOptions: Record<string, (o: never) => unknown> = {
   "nn.step": (o) => nn.step(0.1, o),
   "nn.trace": (o) => nn.trace(o),
   "nn.trainStep": (o) => nn.trainStep(o),
+  "nn.toOnnx": (o) => nn.toOnnx(net, net.init(key, [-1, 3])[1], o),
   "nn.Dense": (o) => nn.Dense(2, o),
   "Dense.init": (o) => nn.Dense(2).init(key, [-1, 3], o),
   "Dense.apply": (o) => nn.Dense(2).apply({ w: T.zeros([3, 2]), b: T.zeros([2]) }, x, o),
@@ -89,7 +90,7 @@ const noOptions = new Set(
   nn.fromDescription nn.glorotNormal nn.glorotUniform nn.heNormal nn.heUniform
   nn.initializerFromDescription nn.leakyRelu nn.lecunNormal nn.lecunUniform nn.loadCheckpoint
   nn.mse nn.normal nn.ones nn.paramCount nn.piecewise nn.predict nn.renderCheckpointError
-  nn.renderDescriptionError nn.scale nn.scaleByLearningRate nn.serial nn.sgd
+  nn.renderDescriptionError nn.renderOnnxError nn.scale nn.scaleByLearningRate nn.serial nn.sgd
   nn.softmaxCrossEntropy nn.trainState nn.uniform nn.varianceScaling nn.weightDecay nn.zeros`.split(
     /\s+/,
   ),

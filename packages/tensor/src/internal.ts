@@ -6,7 +6,7 @@
 export { bind, useKernels, currentKernels } from "./dispatch.ts"
 export { nextLevel } from "./levels.ts"
 export type { Kernel, Kernels } from "./dispatch.ts"
-export { Tracer } from "./tensor.ts"
+export { Tracer, isConcrete } from "./tensor.ts"
 export type { Trace } from "./tensor.ts"
 export type {
   Params,

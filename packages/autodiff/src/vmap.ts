@@ -123,7 +123,7 @@ export const vmap =
     options: VmapOptions = {},
   ): ((...args: A) => R) =>
   (...args) => {
-    const inAxes = options.inAxes ?? 0
+    const inAxes = options.inAxes === undefined ? 0 : options.inAxes
     const perArg: ReadonlyArray<unknown> = Array.isArray(inAxes) ? inAxes : args.map(() => inAxes)
     if (perArg.length !== args.length)
       throw fail(
@@ -182,7 +182,12 @@ export const vmap =
       trace.active = false
     }
     const out = flatten(result, "vmap", "the output")
-    const specs = leafSpecs("outAxes", options.outAxes ?? 0, result, "the output")
+    const specs = leafSpecs(
+      "outAxes",
+      options.outAxes === undefined ? 0 : options.outAxes,
+      result,
+      "the output",
+    )
     const n = size
     return out.rebuild(
       out.leaves.map((y, k) => {

@@ -16,7 +16,7 @@ import type { Key } from "./initializers.ts"
 import type { Layer, Params } from "./layers.ts"
 import type { Loss } from "./losses.ts"
 import type { CountState, GradientTransformation, OptState } from "./optimizers.ts"
-import { leavesOf, mapParams, zipParams } from "./pytree.ts"
+import { leavesOf, mapParams } from "./pytree.ts"
 import type { Batch, StepResult, TrainState } from "./train.ts"
 import { applyGradients } from "./train.ts"
 
@@ -74,22 +74,28 @@ const batchSize = (op: string, grads: Params): number => {
  * const clipped = nn.clipPerExample(grads, 1)
  */
 export const clipPerExample = <P extends Params>(grads: P, clip: number): P => {
-  const op = "clipPerExample"
-  checkNumber(op, "clip", clip, (c) => c > 0, "a finite number > 0")
-  batchSize(op, grads)
-  const leaves = leavesOf(grads)
-  const perLeaf = leaves.map((g) => {
-    const axes = g.shape.slice(1).map((_, i) => i + 1)
-    const sq = T.square(g.dtype === "float64" ? g : T.cast(g, "float64"))
-    return axes.length === 0 ? sq : T.sum(sq, { axis: axes })
-  })
-  const norms = T.sqrt(perLeaf.reduce((a, b) => T.add(a, b)))
-  // ‖g_b‖ = 0 gives clip / 0 = ∞ and a factor of 1
-  const factor = T.minimum(T.div(clip, norms), 1)
+  const factor = clipFactors("clipPerExample", grads, clip)
   return mapParams(grads, (g) => {
     const f = T.reshape(T.cast(factor, g.dtype), [g.shape[0]!, ...g.shape.slice(1).map(() => 1)])
     return T.mul(g, f)
   }) as P
+}
+
+/**
+ * Each example's clipping factor `min(1, clip / ‖g_b‖)`, float64 `[batch]`. Reductions are
+ * products with a vector of ones: one matrix product per leaf, the fastest reduction here.
+ */
+const clipFactors = (op: string, grads: Params, clip: number): Tensor => {
+  checkNumber(op, "clip", clip, (c) => c > 0, "a finite number > 0")
+  const n = batchSize(op, grads)
+  const squares = leavesOf(grads).map((g) => {
+    const rows = T.reshape(g, [n, -1])
+    const s = T.matmul(T.square(rows), T.ones([rows.shape[1]!], { dtype: g.dtype }))
+    return s.dtype === "float64" ? s : T.cast(s, "float64")
+  })
+  const norms = T.sqrt(squares.reduce((a, b) => T.add(a, b)))
+  // ‖g_b‖ = 0 gives clip / 0 = ∞ and a factor of 1
+  return T.minimum(T.div(clip, norms), 1)
 }
 
 /** Options of `differentiallyPrivateAggregate`. */
@@ -129,11 +135,13 @@ export const differentiallyPrivateAggregate = (
     init: () => ({ count: 0 }),
     update: <P extends Params>(updates: P, state: CountState): readonly [P, CountState] => {
       const n = batchSize(op, updates)
-      const clipped = clipPerExample(updates, clip)
+      const factor = clipFactors(op, updates, clip)
       const leafKeys = T.random.split(T.random.foldIn(key, state.count), leavesOf(updates).length)
       let k = 0
-      const aggregated = zipParams([clipped], ([g]) => {
-        const summed = T.sum(g!, { axis: 0 })
+      const aggregated = mapParams(updates, (g) => {
+        // Σ_b factor_b g_b: the clipped sum as one product [B] · [B, …]
+        const rows = T.reshape(g, [n, -1])
+        const summed = T.reshape(T.matmul(T.cast(factor, g.dtype), rows), g.shape.slice(1))
         const leafKey = leafKeys[k++]!
         const dtype = summed.dtype === "float64" ? "float64" : "float32"
         const noisy =

@@ -269,3 +269,67 @@ describe("vmap of every primitive", () => {
       )
     })
 })
+
+/** A batch of batches for one argument: `outer × inner` examples, or one shared value. */
+interface Arg2 {
+  readonly examples: ReadonlyArray<ReadonlyArray<T.Tensor>>
+  readonly inner: number | null
+}
+
+const arbArg2 = (arb: fc.Arbitrary<T.Tensor>, outer: number, inner: number): fc.Arbitrary<Arg2> =>
+  fc.oneof(
+    arb.map((x): Arg2 => ({ examples: [[x]], inner: null })),
+    arb
+      .chain((x0) =>
+        fc.tuple(
+          fc.array(
+            fc.array(
+              arb.filter((x) => T.tree.structureEquals(x, x0)),
+              { minLength: inner, maxLength: inner },
+            ),
+            { minLength: outer, maxLength: outer },
+          ),
+          fc.integer({ min: 0, max: x0.rank }),
+        ),
+      )
+      .map(([examples, axis]): Arg2 => ({ examples, inner: axis })),
+  )
+
+describe("vmap of vmap of every primitive", () => {
+  for (const prim of primitives)
+    it(`${prim}: equals f on each example of each batch`, () => {
+      fc.assert(
+        fc.property(
+          cases[prim].chain((c) =>
+            fc
+              .tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 }))
+              .chain(([outer, inner]) =>
+                fc
+                  .tuple(...c.args.map((a) => arbArg2(a, outer, inner)))
+                  .filter((args) => args.some((a) => a.inner !== null))
+                  .map((args) => ({ c, outer, inner, args })),
+              ),
+          ),
+          ({ c, outer, inner, args }) => {
+            const inputs = args.map((a) =>
+              a.inner === null
+                ? a.examples[0]![0]!
+                : T.stack(a.examples.map((row) => T.stack(row, a.inner!))),
+            )
+            const inAxes = args.map((a) => (a.inner === null ? null : 0))
+            const innerAxes = args.map((a) => a.inner)
+            const got = vmap(vmap(c.f, { inAxes: innerAxes }), { inAxes })(...inputs)
+            const pick = (a: Arg2, i: number, j: number): T.Tensor =>
+              a.inner === null ? a.examples[0]![0]! : a.examples[i]![j]!
+            const want = T.stack(
+              range(outer).map((i) =>
+                T.stack(range(inner).map((j) => c.f(...args.map((a) => pick(a, i, j))))),
+              ),
+            )
+            same(got, want)
+          },
+        ),
+        { numRuns: 25 },
+      )
+    })
+})

@@ -117,8 +117,8 @@ export const reduction =
   }
 
 /**
- * A one-input primitive whose params give one entry per axis (`slice`, `pad`): the batch axis gets
- * `whole` (the entry that leaves an axis as it is) and stays in place.
+ * A one-input primitive whose params give one entry per axis (`slice`, `pad`): `extend` inserts,
+ * at the batch axis `at`, the entry that leaves an axis whole; the batch axis stays in place.
  */
 export const perAxis =
   <P extends Primitive>(

@@ -172,6 +172,32 @@ describe("differentiallyPrivateAggregate", () => {
 })
 
 describe("privateTrainStep", () => {
+  it("without clipping or noise takes trainStep's step (the mean loss's gradient)", () => {
+    fc.assert(
+      fc.property(arbSetup, ({ params, batch }) => {
+        const aggregate = nn.differentiallyPrivateAggregate({
+          clip: 1e30,
+          noise: 0,
+          key: T.random.key(0),
+        })
+        const privateOpt = nn.chain(aggregate, nn.sgd(0.1))
+        const priv = nn.privateTrainStep({
+          net,
+          loss: nn.softmaxCrossEntropy,
+          optimizer: privateOpt,
+        })
+        const plain = nn.trainStep({ net, loss: nn.softmaxCrossEntropy, optimizer: nn.sgd(0.1) })
+        const a = priv(nn.trainState(params, privateOpt), batch)
+        const b = plain(nn.trainState(params, nn.sgd(0.1)), batch)
+        expect(Math.abs(a.loss - b.loss)).toBeLessThan(1e-5)
+        leaves(a.state.params).forEach((p, i) => {
+          expect(T.item(T.max(T.abs(T.sub(p, leaves(b.state.params)[i]!))))).toBeLessThan(1e-6)
+        })
+      }),
+      { numRuns: 15 },
+    )
+  })
+
   it("is pure: the same state and batch give the same bits, and it lowers the loss on a toy task", () => {
     const [k1, k2] = T.random.split(T.random.key(3))
     const [, params] = net.init(k1!, [-1, 4])

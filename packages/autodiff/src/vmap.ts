@@ -4,7 +4,7 @@
  * @module
  */
 import * as T from "@fnn/tensor"
-import { showShape } from "@fnn/tensor/internal"
+import { checkOptions, showShape } from "@fnn/tensor/internal"
 import { moveAxis } from "./internal/batchRules.ts"
 import type { BatchDim } from "./internal/batchRules.ts"
 import { BatchTrace, BatchTracer } from "./internal/batching.ts"
@@ -45,6 +45,10 @@ export interface VmapOptions {
   /** The number of examples; needed only when no argument is mapped, else checked against them. */
   readonly axisSize?: number
 }
+
+// axis trees are checked against the arguments, where their paths can be named
+const anySpec = (): undefined => undefined
+const vmapSpec = { inAxes: anySpec, outAxes: anySpec, axisSize: "integer" } as const
 
 const fail = (message: string): T.TensorError => new T.TensorError("vmap", message)
 
@@ -117,12 +121,12 @@ const checkAxis = (name: string, axis: number, rank: number, place: string): num
  * vmap(dot)(T.tensor([[1, 2], [3, 4]]), T.tensor([[1, 1], [2, 2]])) // [3, 14]
  * vmap(dot, { inAxes: [0, null] })(T.tensor([[1, 2], [3, 4]]), T.tensor([1, 0])) // [1, 3]
  */
-export const vmap =
-  <A extends ReadonlyArray<unknown>, R>(
-    f: (...args: A) => R,
-    options: VmapOptions = {},
-  ): ((...args: A) => R) =>
-  (...args) => {
+export const vmap = <A extends ReadonlyArray<unknown>, R>(
+  f: (...args: A) => R,
+  given: VmapOptions = {},
+): ((...args: A) => R) => {
+  const options = checkOptions("vmap", given, vmapSpec)
+  return (...args) => {
     const inAxes = options.inAxes === undefined ? 0 : options.inAxes
     const perArg: ReadonlyArray<unknown> = Array.isArray(inAxes) ? inAxes : args.map(() => inAxes)
     if (perArg.length !== args.length)
@@ -209,3 +213,4 @@ export const vmap =
       }),
     ) as R
   }
+}

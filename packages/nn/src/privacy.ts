@@ -11,12 +11,13 @@
 import { vmap, valueAndGrad } from "@fnn/autodiff"
 import * as T from "@fnn/tensor"
 import type { Tensor } from "@fnn/tensor"
-import { checkNumber } from "./checks.ts"
+import { checkNumber, checkOptions } from "./checks.ts"
 import type { Key } from "./initializers.ts"
 import type { Layer, Params } from "./layers.ts"
 import type { Loss } from "./losses.ts"
 import type { CountState, GradientTransformation, OptState } from "./optimizers.ts"
-import { leavesOf, mapParams } from "./pytree.ts"
+import { transformation } from "./optimizers.ts"
+import { leavesOf, mapParams, pathsOf } from "./pytree.ts"
 import type { Batch, StepResult, TrainState } from "./train.ts"
 import { applyGradients } from "./train.ts"
 
@@ -127,15 +128,20 @@ export const differentiallyPrivateAggregate = (
   options: PrivateAggregateOptions,
 ): GradientTransformation<CountState> => {
   const op = "differentiallyPrivateAggregate"
-  const { clip, noise, key } = options
+  const { clip, noise, key } = checkOptions(op, options, aggregateSpec)
   checkNumber(op, "clip", clip, (c) => c > 0, "a finite number > 0")
   checkNumber(op, "noise", noise, (s) => s >= 0, "a finite number ≥ 0")
-  if (!T.random.isKey(key)) throw new T.TensorError(op, "key must be a key from T.random.key")
-  return {
-    init: () => ({ count: 0 }),
-    update: <P extends Params>(updates: P, state: CountState): readonly [P, CountState] => {
-      const n = batchSize(op, updates)
-      const factor = clipFactors(op, updates, clip)
+  if (!T.random.isKey(key))
+    throw new T.TensorError(op, "option key must be a key from T.random.key")
+  return transformation(
+    op,
+    ["count"],
+    () => ({ count: 0 }),
+    (updates, state, params) => {
+      const where = `${op}.update`
+      const n = batchSize(where, updates)
+      if (params !== undefined) checkPerExample(where, updates, params)
+      const factor = clipFactors(where, updates, clip)
       const leafKeys = T.random.split(T.random.foldIn(key, state.count), leavesOf(updates).length)
       let k = 0
       const aggregated = mapParams(updates, (g) => {
@@ -149,10 +155,34 @@ export const differentiallyPrivateAggregate = (
             ? summed
             : T.add(summed, T.random.normal(leafKey, summed.shape, { dtype, std: noise * clip }))
         return T.div(noisy, n)
-      }) as P
+      })
       return [aggregated, { count: state.count + 1 }]
     },
-  }
+    "own",
+  )
+}
+
+const aggregateSpec = {
+  clip: "number",
+  noise: "number",
+  key: (k: unknown) => (T.random.isKey(k) ? undefined : "a key from T.random.key"),
+} as const
+
+/** Throws unless every leaf of `grads` is its parameter's shape with a batch axis in front. */
+const checkPerExample = (op: string, grads: Params, params: Params): void => {
+  const gs = leavesOf(grads)
+  const ps = leavesOf(params)
+  const paths = pathsOf(params)
+  if (gs.length !== ps.length || !T.tree.structureEquals(grads as Tensor, params as Tensor))
+    throw new T.TensorError(op, "the per-example gradients must have the structure of the params")
+  ps.forEach((p, i) => {
+    const g = gs[i]!
+    if (g.rank !== p.rank + 1 || !p.shape.every((d, j) => d === g.shape[j + 1]))
+      throw new T.TensorError(
+        op,
+        `per-example grads at ${paths[i]} are [${g.shape.join(", ")}], but params there are [${p.shape.join(", ")}]: a batch axis in front of the parameter's shape is expected`,
+      )
+  })
 }
 
 /** What `privateTrainStep` needs: the network, the loss, an optimizer fed per-example gradients. */
@@ -162,6 +192,8 @@ export interface PrivateTrainSpec<P extends Params, S extends OptState> {
   /** Starts with `differentiallyPrivateAggregate`: it receives per-example gradients. */
   readonly optimizer: GradientTransformation<S>
 }
+
+const privateSpec = { net: "object", loss: "function", optimizer: "object" } as const
 
 /**
  * A DP-SGD training step: per-example gradients from one batched pass, fed to `optimizer`
@@ -183,7 +215,7 @@ export interface PrivateTrainSpec<P extends Params, S extends OptState> {
 export const privateTrainStep = <P extends Params, S extends OptState>(
   spec: PrivateTrainSpec<P, S>,
 ): ((state: TrainState<P, S>, batch: Batch) => StepResult<P, S>) => {
-  const { net, loss, optimizer } = spec
+  const { net, loss, optimizer } = checkOptions("privateTrainStep", spec, privateSpec)
   return (state, batch) => {
     const [losses, grads] = perExampleGrads(net, loss, state.params, batch)
     return { state: applyGradients(optimizer, state, grads), loss: T.item(T.mean(losses)) }

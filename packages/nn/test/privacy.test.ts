@@ -157,6 +157,17 @@ describe("differentiallyPrivateAggregate", () => {
     expect(treesBitsEqual(a, d)).toBe(false)
   })
 
+  it("names per-example gradients that do not fit the params", () => {
+    const dp = nn.differentiallyPrivateAggregate({ clip: 1, noise: 0, key: T.random.key(0) })
+    const params = { w: T.zeros([3, 2]) }
+    expect(() => dp.update({ w: T.zeros([4, 2, 3]) }, dp.init(params), params)).toThrow(
+      /per-example grads at w are \[4, 2, 3\], but params there are \[3, 2\]/,
+    )
+    expect(() => dp.update({ w: T.zeros([4, 3, 2]) }, { step: 0 } as never, params)).toThrow(
+      /differentiallyPrivateAggregate.init makes \{ count \}/,
+    )
+  })
+
   it("names bad options", () => {
     const key = T.random.key(0)
     expect(() => nn.differentiallyPrivateAggregate({ clip: -1, noise: 1, key })).toThrow(

@@ -173,7 +173,7 @@ const checkPerExample = (op: string, grads: Params, params: Params): void => {
   const gs = leavesOf(grads)
   const ps = leavesOf(params)
   const paths = pathsOf(params)
-  if (gs.length !== ps.length || !T.tree.structureEquals(grads as Tensor, params as Tensor))
+  if (gs.length !== ps.length || !T.tree.structureEquals(grads, params))
     throw new T.TensorError(op, "the per-example gradients must have the structure of the params")
   ps.forEach((p, i) => {
     const g = gs[i]!

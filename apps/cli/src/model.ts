@@ -9,6 +9,7 @@ import { pipe } from "fp-ts/lib/function.js"
 import * as t from "io-ts"
 import * as nn from "@fnn/nn"
 import type { Tensor } from "@fnn/tensor"
+import * as T from "@fnn/tensor"
 import { Tensor as TensorClass, safetensors } from "@fnn/tensor"
 import { archProblem, maxWidths } from "./flags.ts"
 
@@ -87,22 +88,26 @@ const widths = new t.Type<ReadonlyArray<number>, ReadonlyArray<number>, unknown>
 
 /** Everything that decides a training run's result; two equal recipes give equal model files. */
 export const Recipe = t.readonly(
-  t.type({
-    arch: widths,
-    activation: literals(activations),
-    loss: literals(losses),
-    optimizer: literals(optimizers),
-    lr: positive,
-    schedule: literals(schedules),
-    weightDecay: nonNegative,
-    epochs: refined(
-      `integer from 1 to ${maxEpochs}`,
-      (n) => Number.isSafeInteger(n) && n >= 1 && n <= maxEpochs,
-    ),
-    batchSize: positiveCount,
-    seed: count,
-    limit: t.union([positiveCount, t.null]),
-  }),
+  t.intersection([
+    t.type({
+      arch: widths,
+      activation: literals(activations),
+      loss: literals(losses),
+      optimizer: literals(optimizers),
+      lr: positive,
+      schedule: literals(schedules),
+      weightDecay: nonNegative,
+      epochs: refined(
+        `integer from 1 to ${maxEpochs}`,
+        (n) => Number.isSafeInteger(n) && n >= 1 && n <= maxEpochs,
+      ),
+      batchSize: positiveCount,
+      seed: count,
+      limit: t.union([positiveCount, t.null]),
+    }),
+    // DP-SGD: each example's gradient clipped to `clip`, noise σ = `noise` (absent: plain SGD)
+    t.partial({ dp: t.readonly(t.type({ clip: positive, noise: nonNegative })) }),
+  ]),
 )
 /** A training recipe (see `Recipe`). */
 export type Recipe = t.TypeOf<typeof Recipe>
@@ -196,22 +201,33 @@ export const scheduleOf = (recipe: Recipe, totalSteps: number): nn.Schedule => {
 
 /**
  * The optimizer of a recipe. Weight decay is PyTorch's coupled L2 for sgd and momentum
- * (`g + wd·p` before the step) and decoupled (AdamW) for adam.
+ * (`g + wd·p` before the step) and decoupled (AdamW) for adam. With DP-SGD, the private
+ * aggregate of the per-example gradients comes first; its noise comes from
+ * `foldIn(key(seed), 2)`.
  */
 export const optimizerOf = (recipe: Recipe, examples: number): nn.GradientTransformation => {
   const lr = scheduleOf(recipe, recipe.epochs * stepsPerEpoch(examples, recipe.batchSize))
   const wd = recipe.weightDecay
   const decayed = (o: nn.GradientTransformation): nn.GradientTransformation =>
     wd > 0 ? nn.chain(nn.weightDecay(wd), o) : o
-  switch (recipe.optimizer) {
-    case "sgd":
-      return decayed(nn.sgd(lr))
-    case "momentum":
-      return decayed(nn.momentum(lr, { beta: 0.9 }))
-    case "adam":
-      return wd > 0 ? nn.adamw(lr, { weightDecay: wd }) : nn.adam(lr)
+  const base = (): nn.GradientTransformation => {
+    switch (recipe.optimizer) {
+      case "sgd":
+        return decayed(nn.sgd(lr))
+      case "momentum":
+        return decayed(nn.momentum(lr, { beta: 0.9 }))
+      case "adam":
+        return wd > 0 ? nn.adamw(lr, { weightDecay: wd }) : nn.adam(lr)
+    }
   }
+  const dp = recipe.dp
+  if (dp === undefined) return base()
+  const key = T.random.foldIn(T.random.key(recipe.seed), dpNoiseStream)
+  return nn.chain(nn.differentiallyPrivateAggregate({ ...dp, key }), base())
 }
+
+/** The stream of `key(seed)` DP-SGD's noise comes from (0: initial weights, 1: shuffling). */
+export const dpNoiseStream = 2
 
 const isList = (x: nn.OptState): x is ReadonlyArray<nn.OptState> => Array.isArray(x)
 

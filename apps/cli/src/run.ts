@@ -81,6 +81,14 @@ const build = (io: RunIO, done: (code: number) => void): Command => {
       "--weight-decay <rate>",
       `L2 weight decay; decoupled (AdamW) with adam (default: ${defaults.weightDecay})`,
     )
+    .option(
+      "--dp-clip <norm>",
+      "DP-SGD: clip each example's gradient to this L2 norm (with --dp-noise)",
+    )
+    .option(
+      "--dp-noise <sigma>",
+      "DP-SGD: Gaussian noise of standard deviation sigma × clip on the summed gradients",
+    )
     .option("--epochs <n>", `passes over the training set (default: ${defaults.epochs})`)
     .option("--batch-size <n>", `examples per step (default: ${defaults.batchSize})`)
     .option(
@@ -102,6 +110,7 @@ const build = (io: RunIO, done: (code: number) => void): Command => {
         "fnn train --limit 2000 --epochs 1 --out small.safetensors",
         "fnn train --activation relu --optimizer adam --epochs 10",
         "fnn train --resume model.safetensors",
+        "fnn train --dp-clip 1 --dp-noise 1.1 --epochs 5",
       ]),
     )
     .action(async (flags) => done(await trainCommand(flags, io)))

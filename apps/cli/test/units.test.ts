@@ -112,6 +112,9 @@ describe("flags", () => {
         limit: null,
       }),
     )
+    const dp = decodeRecipe({ dpClip: "2", dpNoise: "0" })
+    expect(E.isRight(dp) && dp.right.dp).toEqual({ clip: 2, noise: 0 })
+    expect(left(decodeRecipe({ dpNoise: "1" }))).toMatchObject({ _tag: "FlagConflict" })
     for (const optimizer of ["sgd", "momentum", "adam"] as const) {
       const r = decodeRecipe({ optimizer })
       expect(E.isRight(r) && r.right.lr).toBe(defaultLr[optimizer])

@@ -124,6 +124,14 @@ export type {
   Evaluation,
 } from "./train.ts"
 export { trainState, trainStep, predict, accuracy, evaluate, confusionMatrix } from "./train.ts"
+export type { PrivateAggregateOptions, PrivateTrainSpec } from "./privacy.ts"
+export {
+  exampleLoss,
+  perExampleGrads,
+  clipPerExample,
+  differentiallyPrivateAggregate,
+  privateTrainStep,
+} from "./privacy.ts"
 export type { CheckpointInput, Checkpoint, TensorMismatch, CheckpointError } from "./checkpoint.ts"
 export {
   saveCheckpoint,

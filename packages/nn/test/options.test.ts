@@ -51,6 +51,7 @@ const withOptions: Record<string, (o: never) => unknown> = {
   "A.jacfwd": (o) => A.jacfwd(T.exp, o)(x),
   "A.jacrev": (o) => A.jacrev(T.exp, o)(x),
   "A.hessian": (o) => A.hessian(f, o)(x),
+  "A.vmap": (o) => A.vmap(T.exp, o)(x),
   "nn.adam": (o) => nn.adam(1e-3, o),
   "nn.adamw": (o) => nn.adamw(1e-3, o),
   "nn.cosine": (o) => nn.cosine(0.1, 10, o),
@@ -65,6 +66,8 @@ const withOptions: Record<string, (o: never) => unknown> = {
   "nn.trace": (o) => nn.trace(o),
   "nn.trainStep": (o) => nn.trainStep(o),
   "nn.toOnnx": (o) => nn.toOnnx(net, net.init(key, [-1, 3])[1], o),
+  "nn.privateTrainStep": (o) => nn.privateTrainStep(o),
+  "nn.differentiallyPrivateAggregate": (o) => nn.differentiallyPrivateAggregate(o),
   "nn.Dense": (o) => nn.Dense(2, o),
   "Dense.init": (o) => nn.Dense(2).init(key, [-1, 3], o),
   "Dense.apply": (o) => nn.Dense(2).apply({ w: T.zeros([3, 2]), b: T.zeros([2]) }, x, o),
@@ -85,7 +88,7 @@ const noOptions = new Set(
   T.safetensors.renderJsonError T.safetensors.renderSafetensorsError T.scalar T.sigmoid T.sign T.sin T.slice T.softplus T.sqrt
   T.square T.squeeze T.stack T.sub T.take T.tanh T.toArray T.transpose T.tree.unflatten T.where
   A.customVjp A.jvp A.stopGradient A.vjp
-  nn.accuracy nn.applyUpdates nn.asSchedule nn.binaryCrossEntropy nn.chain nn.clipByGlobalNorm
+  nn.accuracy nn.applyUpdates nn.clipPerExample nn.exampleLoss nn.perExampleGrads nn.asSchedule nn.binaryCrossEntropy nn.chain nn.clipByGlobalNorm
   nn.confusionMatrix nn.constant nn.constantInit nn.decodeDescription nn.describe nn.fans
   nn.fromDescription nn.glorotNormal nn.glorotUniform nn.heNormal nn.heUniform
   nn.initializerFromDescription nn.leakyRelu nn.lecunNormal nn.lecunUniform nn.loadCheckpoint

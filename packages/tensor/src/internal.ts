@@ -8,7 +8,7 @@ export { nextLevel } from "./levels.ts"
 export { checkOptions, describeOption, suggestOption } from "./options.ts"
 export type { OptionType, OptionsSpec } from "./options.ts"
 export type { Kernel, Kernels } from "./dispatch.ts"
-export { Tracer } from "./tensor.ts"
+export { Tracer, isConcrete } from "./tensor.ts"
 export type { Trace } from "./tensor.ts"
 export type {
   Params,

@@ -244,6 +244,21 @@ const matmulRule: BatchRule<"matmul"> = ([a, b], dims, params, size) => {
 // the table
 // -------------------------------------------------------------------------------------------------
 
+/**
+ * Primitives that broadcast over leading axes and read a fixed last axis (`threefry2x32`'s two
+ * words): the batch axes go first, where they cannot be taken for the last axis, and then the
+ * elementwise rule lines the inputs up.
+ */
+const leadingBroadcast =
+  <P extends Primitive>(prim: P): BatchRule<P> =>
+  (x, dims, params, size) =>
+    elementwise(prim)(
+      x.map((v, i) => (dims[i] === null ? v : moveAxis(v, dims[i]!, 0))),
+      dims.map((d) => (d === null ? null : 0)),
+      params,
+      size,
+    )
+
 /** Every primitive's batching rule. */
 export const batchRules: { readonly [P in Primitive]: BatchRule<P> } = {
   neg: elementwise("neg"),
@@ -314,4 +329,7 @@ export const batchRules: { readonly [P in Primitive]: BatchRule<P> } = {
   gather: gatherRule,
   scatterAdd: scatterAddRule,
   matmul: matmulRule,
+  threefry2x32: leadingBroadcast("threefry2x32"),
+  // keys [...batch, 2] give [...batch, ...shape]: with the batch axis first it is one more batch
+  sample: (x, dims, params) => [bind("sample", [moveAxis(x[0]!, only(dims), 0)], params), 0],
 }

@@ -7,11 +7,15 @@
  * once, removing half-written temporary files. Either way the exit code is 128 + the signal's
  * number. Signals within that second count as the same one: a terminal and a launcher may both
  * pass on one Ctrl-C.
+ *
+ * A closed pipe (`fnn eval | head -1`) ends the command quietly with 141, as a shell reports a
+ * command stopped by SIGPIPE: nothing more is written, training saves after its current step as
+ * for Ctrl-C, any other command stops at once.
  * @module
  */
 import { removePendingFiles } from "./files.ts"
 import type { StopSignal } from "./io.ts"
-import { signalExitCode } from "./io.ts"
+import { brokenPipeExitCode, signalExitCode } from "./io.ts"
 import { run } from "./run.ts"
 
 const argv = process.argv.slice(2)
@@ -41,11 +45,30 @@ const stop = (signal: StopSignal): void => {
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
   process.on(signal, () => stop(signal))
 
+let pipeClosed = false
+
+const onOutputError = (e: NodeJS.ErrnoException): void => {
+  if (pipeClosed) return
+  pipeClosed = true
+  if (e.code === "EPIPE" && training) {
+    interrupt.interrupted = true
+    return
+  }
+  removePendingFiles()
+  process.exit(e.code === "EPIPE" ? brokenPipeExitCode : 1)
+}
+process.stdout.on("error", onOutputError)
+process.stderr.on("error", onOutputError)
+
+const guarded = (stream: NodeJS.WriteStream) => ({
+  write: (s: string): boolean => (pipeClosed ? true : stream.write(s)),
+})
+
 const code = await run(argv, {
-  stdout: process.stdout,
-  stderr: process.stderr,
+  stdout: guarded(process.stdout),
+  stderr: guarded(process.stderr),
   env: process.env,
   isTTY: process.stdout.isTTY === true,
   interrupt,
 })
-process.exitCode = code
+process.exitCode = pipeClosed ? brokenPipeExitCode : code

@@ -8,7 +8,7 @@ export { nextLevel } from "./levels.ts"
 export { checkOptions, describeOption, suggestOption } from "./options.ts"
 export type { OptionType, OptionsSpec } from "./options.ts"
 export type { Kernel, Kernels } from "./dispatch.ts"
-export { Tracer } from "./tensor.ts"
+export { Tracer, isConcrete } from "./tensor.ts"
 export type { Trace } from "./tensor.ts"
 export type {
   Params,
@@ -18,6 +18,8 @@ export type {
   ComparePrimitive,
 } from "./primitives.ts"
 export { primitives } from "./primitives.ts"
+export type { Sampler } from "./random/samplers.ts"
+export { samplerDType } from "./random/samplers.ts"
 export { referenceKernels } from "./kernels/index.ts"
 export { scalar } from "./ops/creation.ts"
 export { asTensor, promote } from "./ops/convert.ts"

@@ -6,11 +6,13 @@
  * @module
  */
 import { Command, CommanderError } from "@commander-js/extra-typings"
+import * as nn from "@fnn/nn"
 import { fastKernelsInstalled, installFastKernels } from "@fnn/tensor/fast"
 import type { CliError } from "./errors.ts"
 import { errorLine, exitCodeOf } from "./errors.ts"
 import type { RunIO } from "./io.ts"
 import { evaluate } from "./commands/eval.ts"
+import { exportCommand } from "./commands/export.ts"
 import { predict } from "./commands/predict.ts"
 import { show } from "./commands/show.ts"
 import { defaultLr, defaults, trainCommand } from "./commands/train.ts"
@@ -43,6 +45,7 @@ const build = (io: RunIO, done: (code: number) => void): Command => {
         "fnn predict --model model.safetensors --index 0",
         "fnn show --index 7",
         "fnn weights --model model.safetensors --out weights.png",
+        "fnn export --model model.safetensors --out model.onnx",
       ]),
     )
 
@@ -170,6 +173,22 @@ const build = (io: RunIO, done: (code: number) => void): Command => {
     .option("--layer <n>", "which layer of weights, 1 = from the pixels (default: 1)")
     .addHelpText("after", examples(["fnn weights --model model.safetensors --out weights.png"]))
     .action(async (flags) => done(await weights(flags, io)))
+
+  program
+    .command("export")
+    .summary("write a model as an ONNX file for ONNX Runtime and other engines")
+    .description(
+      "Write a model as an ONNX file (opset " +
+        String(nn.onnxOpset) +
+        ') with a dynamic batch axis: input "input", output "output" (the network\'s own ' +
+        "outputs: logits for a model trained with cross-entropy). The checkpoint's metadata goes " +
+        "along in the file's metadata.",
+    )
+    .requiredOption("--model <file>", "a model written by fnn train")
+    .requiredOption("--out <file>", "the ONNX file to write")
+    .option("--json", "print one JSON object describing the file")
+    .addHelpText("after", examples(["fnn export --model model.safetensors --out model.onnx"]))
+    .action(async (flags) => done(await exportCommand(flags, io)))
 
   return program
 }

@@ -380,7 +380,7 @@ describe("fnn show and weights", () => {
 
 describe("help", () => {
   it("explains every command", async () => {
-    for (const command of ["train", "eval", "predict", "show", "weights"]) {
+    for (const command of ["train", "eval", "predict", "show", "weights", "export"]) {
       const r = await fnn(dir, [command, "--help"])
       expect(r.code).toBe(0)
       expect(r.stdout).toContain(`Usage: fnn ${command}`)

@@ -80,6 +80,10 @@ const indices = (n: number): fc.Arbitrary<fc.Arbitrary<T.Tensor>> =>
     arbTensor(s, { dtype: "int32", min: 0, max: n - 1 }),
   )
 
+/** int32 tensors of any 32-bit patterns (keys, counters). */
+const words = (s: ReadonlyArray<number>): fc.Arbitrary<T.Tensor> =>
+  arbTensor(s, { dtype: "int32", min: -(2 ** 31), max: 2 ** 31 - 1 })
+
 const cases: { readonly [P in Primitive]: fc.Arbitrary<Case> } = {
   neg: unary("neg"),
   abs: unary("abs"),
@@ -197,6 +201,25 @@ const cases: { readonly [P in Primitive]: fc.Arbitrary<Case> } = {
         arbTensor([...batch, ...(transposeA ? [k, m] : [m, k])], { dtype }),
         arbTensor([...batch, ...(transposeB ? [n, k] : [k, n])], { dtype }),
       ],
+    })),
+  threefry2x32: arbBroadcastShapes(2, { maxRank: 2, maxDim: 3 }).map(([sk, sc]) => ({
+    f: (k, c) => bind("threefry2x32", [k, c], {}),
+    args: [words([...sk!, 2]), words([...sc!, 2])],
+  })),
+  sample: fc
+    .tuple(
+      arbShape({ maxRank: 2, maxDim: 3 }),
+      arbShape({ maxRank: 2, maxDim: 3 }),
+      fc.constantFrom<Params["sample"]["sampler"]>(
+        { kind: "uniform", dtype: "float32", min: -1, max: 2 },
+        { kind: "normal", dtype: "float64", mean: 0, std: 1 },
+        { kind: "bernoulli", p: 0.3 },
+        { kind: "randint", min: 0, max: 5 },
+      ),
+    )
+    .map(([batch, shape, sampler]) => ({
+      f: (k) => bind("sample", [k], { sampler, shape }),
+      args: [words([...batch, 2])],
     })),
 }
 

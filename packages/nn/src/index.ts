@@ -68,8 +68,14 @@ export type {
   SimpleLayerName,
   DescriptionError,
   DescriptionProblem,
+  DescriptionLimit,
 } from "./description.ts"
-export { decodeDescription, renderDescriptionError, maxNesting } from "./description.ts"
+export {
+  decodeDescription,
+  renderDescriptionError,
+  maxNesting,
+  descriptionLimits,
+} from "./description.ts"
 export type { Loss } from "./losses.ts"
 export { mse, softmaxCrossEntropy, binaryCrossEntropy } from "./losses.ts"
 export type { Schedule, LearningRate, CosineOptions, OneCycleOptions } from "./schedules.ts"
@@ -133,3 +139,8 @@ export {
   renderCheckpointError,
   checkpointVersion,
 } from "./checkpoint.ts"
+export type { OnnxOptions } from "./onnx/export.ts"
+export { toOnnx, onnxOpset, onnxIrVersion, batchAxisName, onnxMetadataKeys } from "./onnx/export.ts"
+export type { OnnxError } from "./onnx/errors.ts"
+export { renderOnnxError } from "./onnx/errors.ts"
+export { fnnVersion } from "./version.ts"

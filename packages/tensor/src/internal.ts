@@ -18,6 +18,8 @@ export type {
   ComparePrimitive,
 } from "./primitives.ts"
 export { primitives } from "./primitives.ts"
+export type { Sampler } from "./random/samplers.ts"
+export { samplerDType } from "./random/samplers.ts"
 export { referenceKernels } from "./kernels/index.ts"
 export { scalar } from "./ops/creation.ts"
 export { asTensor, promote } from "./ops/convert.ts"

@@ -371,6 +371,17 @@ const loop = async (
       }
       const batch = epochBatches.at(b)
       const r = step(state, batch)
+      // a diverged state is never saved: the checkpoint keeps the last finished epoch
+      if (!Number.isFinite(r.loss)) {
+        reporter.clear()
+        return E.left({
+          _tag: "Diverged",
+          epoch: epoch + 1,
+          batch: b + 1,
+          loss: r.loss,
+          kept: wrote ? out : start.resumed,
+        })
+      }
       state = r.state
       progress = {
         ...progress,

@@ -81,20 +81,24 @@ const checkRange = (op: string, indices: T.Tensor, n: number): void => {
 // -------------------------------------------------------------------------------------------------
 
 /**
- * Elementwise primitives with NumPy broadcasting (any number of inputs). When every batched input
+ * Elementwise primitives with NumPy broadcasting (any number of inputs), elementwise over all
+ * but their `trailing` last axes (default 0). When every batched input
  * has the batch axis at the same place and the shared inputs broadcast past it, the primitive runs
  * as it is; otherwise batch axes move to the front and batched inputs of lower rank get size-1
  * axes after it, so that broadcasting lines up the examples' axes as it would for one example.
  */
 export const elementwise =
-  <P extends Primitive>(prim: P): BatchRule<P> =>
+  <P extends Primitive>(prim: P, trailing = 0): BatchRule<P> =>
   (x, dims, params) => {
     const ranks = x.map((v, i) => (dims[i] === null ? v.rank : v.rank - 1))
     const rank = Math.max(...ranks)
     const first = dims.find((d) => d !== null)!
-    const inPlace = x.every((v, i) =>
-      dims[i] === null ? v.rank <= rank - first : dims[i] === first && ranks[i] === rank,
-    )
+    // `trailing` last axes are not elementwise (threefry's two words): the batch stays before them
+    const inPlace =
+      first <= rank - trailing &&
+      x.every((v, i) =>
+        dims[i] === null ? v.rank <= rank - first : dims[i] === first && ranks[i] === rank,
+      )
     if (inPlace) return [bind(prim, x, params), first]
     const lined = x.map((v, i) => {
       const d = dims[i] ?? null
@@ -314,4 +318,13 @@ export const batchRules: { readonly [P in Primitive]: BatchRule<P> } = {
   gather: gatherRule,
   scatterAdd: scatterAddRule,
   matmul: matmulRule,
+  // keys and counters broadcast over all but their last axis, which holds a block's two words
+  threefry2x32: elementwise("threefry2x32", 1),
+  // one draw of `shape` per key: a batch axis among the keys' leading axes stays where it is
+  sample: (x, dims, params) => {
+    const keys = x[0]!
+    const d = only(dims)
+    if (d < keys.rank - 1) return [bind("sample", [keys], params), d]
+    return [bind("sample", [moveAxis(keys, d, 0)], params), 0]
+  },
 }

@@ -80,9 +80,12 @@ const indices = (n: number): fc.Arbitrary<fc.Arbitrary<T.Tensor>> =>
     arbTensor(s, { dtype: "int32", min: 0, max: n - 1 }),
   )
 
-/** int32 tensors of any 32-bit patterns (keys, counters). */
-const words = (s: ReadonlyArray<number>): fc.Arbitrary<T.Tensor> =>
-  arbTensor(s, { dtype: "int32", min: -(2 ** 31), max: 2 ** 31 - 1 })
+/** int32 words of keys (or counters) of `shape`, over the whole 32-bit range. */
+const keyBits = (shape: number[]): fc.Arbitrary<T.Tensor> =>
+  arbTensor(shape, { dtype: "int32", min: -(2 ** 31), max: 2 ** 31 - 1 })
+
+/** A sampler as the `sample` primitive takes it. */
+type Sampler = Params["sample"]["sampler"]
 
 const cases: { readonly [P in Primitive]: fc.Arbitrary<Case> } = {
   neg: unary("neg"),
@@ -202,24 +205,24 @@ const cases: { readonly [P in Primitive]: fc.Arbitrary<Case> } = {
         arbTensor([...batch, ...(transposeB ? [n, k] : [k, n])], { dtype }),
       ],
     })),
-  threefry2x32: arbBroadcastShapes(2, { maxRank: 2, maxDim: 3 }).map(([sk, sc]) => ({
+  threefry2x32: arbBroadcastShapes(2, { maxRank: 2, maxDim: 3 }).map(([sa, sb]) => ({
     f: (k, c) => bind("threefry2x32", [k, c], {}),
-    args: [words([...sk!, 2]), words([...sc!, 2])],
+    args: [keyBits([...sa!, 2]), keyBits([...sb!, 2])],
   })),
   sample: fc
     .tuple(
       arbShape({ maxRank: 2, maxDim: 3 }),
       arbShape({ maxRank: 2, maxDim: 3 }),
-      fc.constantFrom<Params["sample"]["sampler"]>(
-        { kind: "uniform", dtype: "float32", min: -1, max: 2 },
+      fc.constantFrom<Sampler>(
+        { kind: "uniform", dtype: "float32", min: -1, max: 1 },
         { kind: "normal", dtype: "float64", mean: 0, std: 1 },
         { kind: "bernoulli", p: 0.3 },
-        { kind: "randint", min: 0, max: 5 },
+        { kind: "randint", min: 0, max: 7 },
       ),
     )
     .map(([batch, shape, sampler]) => ({
       f: (k) => bind("sample", [k], { sampler, shape }),
-      args: [words([...batch, 2])],
+      args: [keyBits([...batch, 2])],
     })),
 }
 
@@ -355,4 +358,17 @@ describe("vmap of vmap of every primitive", () => {
         { numRuns: 25 },
       )
     })
+})
+
+describe("vmap over PRNG keys", () => {
+  it("sampling under vmap equals sampling with each key, bit for bit", () => {
+    const keys = T.random.split(T.random.key(42), 5)
+    const draw = (k: T.random.Key): T.Tensor =>
+      T.add(T.random.normal(k, [3]), T.random.uniform(T.random.foldIn(k, 1), [3]))
+    // a stack of keys is a key of batch shape [5]
+    const batched = vmap(draw)(T.stack(keys) as T.random.Key)
+    const stacked = T.stack(keys.map(draw))
+    expect(Array.from(batched.data)).toEqual(Array.from(stacked.data))
+    expect(batched.shape).toEqual([5, 3])
+  })
 })

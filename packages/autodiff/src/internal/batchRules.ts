@@ -81,24 +81,20 @@ const checkRange = (op: string, indices: T.Tensor, n: number): void => {
 // -------------------------------------------------------------------------------------------------
 
 /**
- * Elementwise primitives with NumPy broadcasting (any number of inputs), elementwise over all
- * but their `trailing` last axes (default 0). When every batched input
+ * Elementwise primitives with NumPy broadcasting (any number of inputs). When every batched input
  * has the batch axis at the same place and the shared inputs broadcast past it, the primitive runs
  * as it is; otherwise batch axes move to the front and batched inputs of lower rank get size-1
  * axes after it, so that broadcasting lines up the examples' axes as it would for one example.
  */
 export const elementwise =
-  <P extends Primitive>(prim: P, trailing = 0): BatchRule<P> =>
+  <P extends Primitive>(prim: P): BatchRule<P> =>
   (x, dims, params) => {
     const ranks = x.map((v, i) => (dims[i] === null ? v.rank : v.rank - 1))
     const rank = Math.max(...ranks)
     const first = dims.find((d) => d !== null)!
-    // `trailing` last axes are not elementwise (threefry's two words): the batch stays before them
-    const inPlace =
-      first <= rank - trailing &&
-      x.every((v, i) =>
-        dims[i] === null ? v.rank <= rank - first : dims[i] === first && ranks[i] === rank,
-      )
+    const inPlace = x.every((v, i) =>
+      dims[i] === null ? v.rank <= rank - first : dims[i] === first && ranks[i] === rank,
+    )
     if (inPlace) return [bind(prim, x, params), first]
     const lined = x.map((v, i) => {
       const d = dims[i] ?? null
@@ -248,6 +244,21 @@ const matmulRule: BatchRule<"matmul"> = ([a, b], dims, params, size) => {
 // the table
 // -------------------------------------------------------------------------------------------------
 
+/**
+ * Primitives that broadcast over leading axes and read a fixed last axis (`threefry2x32`'s two
+ * words): the batch axes go first, where they cannot be taken for the last axis, and then the
+ * elementwise rule lines the inputs up.
+ */
+const leadingBroadcast =
+  <P extends Primitive>(prim: P): BatchRule<P> =>
+  (x, dims, params, size) =>
+    elementwise(prim)(
+      x.map((v, i) => (dims[i] === null ? v : moveAxis(v, dims[i]!, 0))),
+      dims.map((d) => (d === null ? null : 0)),
+      params,
+      size,
+    )
+
 /** Every primitive's batching rule. */
 export const batchRules: { readonly [P in Primitive]: BatchRule<P> } = {
   neg: elementwise("neg"),
@@ -318,13 +329,7 @@ export const batchRules: { readonly [P in Primitive]: BatchRule<P> } = {
   gather: gatherRule,
   scatterAdd: scatterAddRule,
   matmul: matmulRule,
-  // keys and counters broadcast over all but their last axis, which holds a block's two words
-  threefry2x32: elementwise("threefry2x32", 1),
-  // one draw of `shape` per key: a batch axis among the keys' leading axes stays where it is
-  sample: (x, dims, params) => {
-    const keys = x[0]!
-    const d = only(dims)
-    if (d < keys.rank - 1) return [bind("sample", [keys], params), d]
-    return [bind("sample", [moveAxis(keys, d, 0)], params), 0]
-  },
+  threefry2x32: leadingBroadcast("threefry2x32"),
+  // keys [...batch, 2] give [...batch, ...shape]: with the batch axis first it is one more batch
+  sample: (x, dims, params) => [bind("sample", [moveAxis(x[0]!, only(dims), 0)], params), 0],
 }

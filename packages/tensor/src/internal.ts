@@ -6,7 +6,9 @@
 export { bind, useKernels, currentKernels } from "./dispatch.ts"
 export { nextLevel } from "./levels.ts"
 export type { Kernel, Kernels } from "./dispatch.ts"
-export { Tracer } from "./tensor.ts"
+export { Tracer, releaseData } from "./tensor.ts"
+export { shapeRules } from "./shapeRules.ts"
+export type { Aval, ShapeRule } from "./shapeRules.ts"
 export type { Trace } from "./tensor.ts"
 export type {
   Params,
@@ -29,5 +31,5 @@ export {
   shapesEqual,
   showShape,
 } from "./shape.ts"
-export { allocate, arrayFrom, byteSize, dtypeOf } from "./dtype.ts"
+export { allocate, arrayFrom, byteSize, dtypeOf, outputArray } from "./dtype.ts"
 export { defaultThreadCount, nodeBuiltin } from "./kernels/wasm/api.ts"

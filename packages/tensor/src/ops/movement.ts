@@ -216,6 +216,8 @@ const checkIndices = (
 ): Tensor => {
   const idx = asTensor(op, "indices", indices)
   check(idx.dtype === "int32", op, () => `indices must be int32, got ${idx.dtype}`)
+  // traced without data (jit): the compiled program checks the values when it runs
+  if (idx.isAbstract) return idx
   const d = idx.data
   let negative = false
   for (let i = 0; i < d.length; i++) {
@@ -277,7 +279,7 @@ export const oneHot = (
   const l = asTensor("oneHot", "labels", labels)
   check(l.dtype === "int32", "oneHot", () => `labels must be int32, got ${l.dtype}`)
   check(Number.isInteger(n) && n > 0, "oneHot", () => `n must be a positive integer, got ${n}`)
-  const d = l.data
+  const d = l.isAbstract ? [] : l.data
   for (let i = 0; i < d.length; i++)
     if (d[i]! < 0 || d[i]! >= n)
       throw new TensorError("oneHot", `label ${d[i]} at position ${i} is outside [0, ${n})`)

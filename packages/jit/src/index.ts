@@ -13,6 +13,7 @@ export {
   eliminateCommonSubexpressions,
   eliminateDeadCode,
   foldConstants,
+  foldTransposes,
   optimize,
 } from "./optimize.ts"
 export { planMemory } from "./plan.ts"

@@ -5,7 +5,7 @@
  * @module
  */
 import type * as T from "@fnn/tensor"
-import type { Kernel, Primitive } from "@fnn/tensor/internal"
+import type { Kernel, Params, Primitive } from "@fnn/tensor/internal"
 import { currentKernels, sizeOf } from "@fnn/tensor/internal"
 import type { Constant, Equation, Var } from "./program.ts"
 import { Program } from "./program.ts"
@@ -95,6 +95,49 @@ export const eliminateDeadCode = (p: Program): Program => {
   return new Program({ ...p, constants, equations })
 }
 
+/** Whether `perm` swaps the last two axes and keeps the others. */
+const swapsLastTwo = (perm: ReadonlyArray<number>): boolean => {
+  const r = perm.length
+  return (
+    r >= 2 &&
+    perm[r - 1] === r - 2 &&
+    perm[r - 2] === r - 1 &&
+    perm.slice(0, -2).every((a, i) => a === i)
+  )
+}
+
+/**
+ * Transposes folded into products: `matmul(transpose(a), b)` with the last two axes swapped reads
+ * `a` through `transposeA` instead (and likewise for `b`), so the transpose is never materialized
+ * when nothing else reads it (dead code elimination then removes it).
+ */
+export const foldTransposes = (p: Program): Program => {
+  const swapped = new Map<Var, Var>()
+  for (const e of p.equations)
+    if (e.prim === "transpose" && swapsLastTwo((e.params as Params["transpose"]).perm))
+      swapped.set(e.output, e.inputs[0]!)
+  if (swapped.size === 0) return p
+  let changed = false
+  const equations = p.equations.map((e): Equation => {
+    if (e.prim !== "matmul") return e
+    const [a, b] = e.inputs as [Var, Var]
+    const { transposeA, transposeB } = e.params as Params["matmul"]
+    const a0 = swapped.get(a)
+    const b0 = swapped.get(b)
+    if (a0 === undefined && b0 === undefined) return e
+    changed = true
+    return {
+      ...e,
+      inputs: [a0 ?? a, b0 ?? b],
+      params: {
+        transposeA: a0 === undefined ? transposeA : !transposeA,
+        transposeB: b0 === undefined ? transposeB : !transposeB,
+      },
+    }
+  })
+  return changed ? new Program({ ...p, equations }) : p
+}
+
 /** Every pass, in order. */
 export const optimize = (p: Program): Program =>
-  eliminateDeadCode(eliminateCommonSubexpressions(foldConstants(p)))
+  eliminateDeadCode(eliminateCommonSubexpressions(foldTransposes(foldConstants(p))))

@@ -2,6 +2,7 @@ import fc from "fast-check"
 import { describe, it } from "vitest"
 import * as T from "@fnn/tensor"
 import { grad, valueAndGrad } from "@fnn/autodiff"
+import { installFastKernels, uninstallFastKernels } from "@fnn/tensor/fast"
 import { jit } from "../src/index.ts"
 import { expectSameTensor, expectSameTree } from "./support.ts"
 
@@ -75,24 +76,36 @@ const valuesArb = (shape: number[]) =>
 
 const inputsArb = fc.tuple(valuesArb([3, 4]), valuesArb([4]), valuesArb([3, 1]))
 
+const composition = (runs: number): void =>
+  fc.assert(
+    fc.property(
+      fc.array(stepArb, { minLength: 1, maxLength: 14 }),
+      inputsArb,
+      (steps, [x, y, z]) => {
+        const f = run(steps)
+        const expected = f(x, y, z)
+        const jitted = jit(f, { poisonFreed: true })
+        expectSameTree(jitted(x, y, z), expected)
+        // a second call runs the compiled program in reused memory
+        const [x2, y2, z2] = [T.neg(x), T.mul(y, 2), T.sub(z, 1)]
+        expectSameTree(jitted(x2, y2, z2), f(x2, y2, z2))
+      },
+    ),
+    { numRuns: runs },
+  )
+
 describe("jit(f) equals f on random compositions", () => {
   it("of elementwise ops with broadcasting, reductions, products and movement", () => {
-    fc.assert(
-      fc.property(
-        fc.array(stepArb, { minLength: 1, maxLength: 14 }),
-        inputsArb,
-        (steps, [x, y, z]) => {
-          const f = run(steps)
-          const expected = f(x, y, z)
-          const jitted = jit(f, { poisonFreed: true })
-          expectSameTree(jitted(x, y, z), expected)
-          // a second call runs the compiled program in reused memory
-          const [x2, y2, z2] = [T.neg(x), T.mul(y, 2), T.sub(z, 1)]
-          expectSameTree(jitted(x2, y2, z2), f(x2, y2, z2))
-        },
-      ),
-      { numRuns: 150 },
-    )
+    composition(150)
+  })
+
+  it("with the fast kernels installed", () => {
+    installFastKernels({ threads: 1, minElements: 0, minMacs: 0 })
+    try {
+      composition(60)
+    } finally {
+      uninstallFastKernels()
+    }
   })
 })
 

@@ -5,6 +5,8 @@ import {
   eliminateCommonSubexpressions,
   eliminateDeadCode,
   foldConstants,
+  foldTransposes,
+  makeJaxpr,
   planMemory,
   Program,
 } from "../src/index.ts"
@@ -141,5 +143,34 @@ describe("planMemory", () => {
       outputs: [2],
     })
     expect(planMemory(m, new Set([0, 1])).placements).toEqual([{ kind: "fresh" }])
+  })
+})
+
+describe("foldTransposes", () => {
+  it("reads a swapped operand through matmul's transpose flags, and drops the transpose", () => {
+    const f = (a: T.Tensor, b: T.Tensor) =>
+      T.matmul(T.transpose(a, [0, 2, 1]), T.transpose(b, [0, 2, 1]))
+    const p = makeJaxpr(f)(T.zeros([4, 3, 2]), T.zeros([4, 5, 3]))
+    expect(p.counts()).toEqual({ matmul: 1 })
+    expect(String(p)).toContain("matmul[transposeA=true transposeB=true] a b")
+    const q = makeJaxpr((x: T.Tensor, y: T.Tensor) => T.matmul(T.transpose(x), y))(
+      T.zeros([3, 2]),
+      T.zeros([3, 4]),
+    )
+    expect(q.counts()).toEqual({ matmul: 1 })
+    expect(String(q)).toMatch(/= matmul\[transposeA=true\] a b/)
+  })
+
+  it("keeps a transpose that another equation reads, and other permutations", () => {
+    const f = (x: T.Tensor) => {
+      const t = T.transpose(x)
+      return [T.matmul(t, x), T.exp(t)]
+    }
+    expect(makeJaxpr(f)(T.zeros([3, 3])).counts()).toEqual({ transpose: 1, matmul: 1, exp: 1 })
+    const g = (x: T.Tensor, y: T.Tensor) => T.matmul(T.transpose(x, [1, 0, 2]), y)
+    expect(makeJaxpr(g)(T.zeros([2, 2, 3]), T.zeros([2, 3, 4])).counts()).toEqual({
+      transpose: 1,
+      matmul: 1,
+    })
   })
 })

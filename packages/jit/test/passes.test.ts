@@ -161,6 +161,21 @@ describe("foldTransposes", () => {
     expect(String(q)).toMatch(/= matmul\[transposeA=true\] a b/)
   })
 
+  it("is a pass over a program, leaving a program without transposes as it is", () => {
+    const p = makeJaxpr((x: T.Tensor, y: T.Tensor) => T.matmul(x, y), { optimize: false })(
+      T.zeros([2, 3]),
+      T.zeros([3, 4]),
+    )
+    expect(foldTransposes(p)).toBe(p)
+    const q = makeJaxpr((x: T.Tensor, y: T.Tensor) => T.matmul(x, T.transpose(y)), {
+      optimize: false,
+    })(T.zeros([2, 3]), T.zeros([4, 3]))
+    const folded = foldTransposes(q)
+    expect(folded.equations.map((e) => e.prim)).toEqual(["transpose", "matmul"])
+    expect(folded.equations[1]!.inputs).toEqual([0, 1])
+    expect(eliminateDeadCode(folded).counts()).toEqual({ matmul: 1 })
+  })
+
   it("keeps a transpose that another equation reads, and other permutations", () => {
     const f = (x: T.Tensor) => {
       const t = T.transpose(x)

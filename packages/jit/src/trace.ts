@@ -29,6 +29,15 @@ export class JitTracer extends T.Tensor {
     return true
   }
 
+  /** `Traced<f32[3]>`: a traced value prints without data (printing inside `f` is fine). */
+  override toString(): string {
+    return `Traced<${showAval(this)}>`
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString()
+  }
+
   override get data(): never {
     throw new T.TensorError(
       "jit",

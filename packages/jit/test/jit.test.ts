@@ -72,6 +72,15 @@ describe("tracing", () => {
     expect(() => g({ w: x3() })).toThrow(/mark the argument it comes from static/)
   })
 
+  it("prints traced values by dtype and shape", () => {
+    const seen: string[] = []
+    jit((x: T.Tensor) => {
+      seen.push(String(T.exp(x)))
+      return x
+    })(x3())
+    expect(seen).toEqual(["Traced<f32[3]>"])
+  })
+
   it("refuses a traced value that escaped and is used after the trace", () => {
     let kept: T.Tensor | undefined
     const f = jit((x: T.Tensor) => {

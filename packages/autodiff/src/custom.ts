@@ -5,6 +5,7 @@
  */
 import * as T from "@fnn/tensor"
 import type { Trace } from "@fnn/tensor/internal"
+import { shapesEqual, showShape } from "@fnn/tensor/internal"
 import { JvpTracer } from "./internal/forward.ts"
 import { RevTrace, RevTracer } from "./internal/reverse.ts"
 import { escaped } from "./internal/trace.ts"
@@ -127,6 +128,15 @@ export const customVjp =
             "customVjp",
             `bwd returned ${result.length - before} tensors for argument ${i}, which holds ${count}: return a cotangent shaped like the argument`,
           )
+        let k = 0
+        forEachTensor(arg, (x) => {
+          const c = result[before + k++]!
+          if (!shapesEqual(c.shape, x.shape))
+            throw new T.TensorError(
+              "customVjp",
+              `bwd returned a cotangent of shape ${showShape(c.shape)} for argument ${i}${count === 1 ? "" : ` (tensor ${k - 1})`}, which has shape ${showShape(x.shape)}: return one shaped like the argument`,
+            )
+        })
       })
       return result
     })

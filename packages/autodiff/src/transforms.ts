@@ -5,7 +5,7 @@
  * @module
  */
 import * as T from "@fnn/tensor"
-import { allocate, shapesEqual, showShape } from "@fnn/tensor/internal"
+import { allocate, checkOptions, shapesEqual, showShape } from "@fnn/tensor/internal"
 import { JvpTrace, JvpTracer } from "./internal/forward.ts"
 import { RevTrace } from "./internal/reverse.ts"
 import { checkLive } from "./internal/trace.ts"
@@ -69,6 +69,8 @@ type Fn = (...args: never) => unknown
 const call = (f: Fn, args: ReadonlyArray<unknown>): unknown =>
   (f as unknown as (...a: ReadonlyArray<unknown>) => unknown)(...args)
 
+const gradSpec = { argnums: "integers", hasAux: "boolean" } as const
+
 const argnumList = (op: string, argnums: Argnums, count: number): number[] => {
   const list = typeof argnums === "number" ? [argnums] : [...argnums]
   for (const i of list)
@@ -82,14 +84,17 @@ const argnumList = (op: string, argnums: Argnums, count: number): number[] => {
   return list
 }
 
-/** Flattens argument `i` for differentiation: float tensors only, none escaped. */
-const differentiable = (op: string, arg: unknown, what: string): Flat => {
+/**
+ * Flattens argument `i` for differentiation: float tensors only, none escaped. `hint` says how to
+ * keep an integer tensor out of it.
+ */
+const differentiable = (op: string, arg: unknown, what: string, hint: string): Flat => {
   const flat = flatten(arg, op, what)
   flat.leaves.forEach((leaf, k) => {
     if (leaf.dtype === "int32")
       throw new T.TensorError(
         op,
-        `${what}${flat.where(k)} is an int32 tensor: integers have no derivative (leave it out of argnums, or cast it to a float dtype)`,
+        `${what}${flat.where(k)} is an int32 tensor: integers have no derivative (${hint}, or cast it to a float dtype)`,
       )
     checkLive(leaf, op)
   })
@@ -124,7 +129,12 @@ const runReverse = (
   const ids: number[][] = []
   try {
     for (const i of nums) {
-      const flat = differentiable(op, args[i], `argument ${i}`)
+      const flat = differentiable(
+        op,
+        args[i],
+        `argument ${i}`,
+        op === "vjp" ? "close over it instead of passing it to vjp" : "leave it out of argnums",
+      )
       const tracers = flat.leaves.map((leaf) => trace.input(leaf))
       flats.push(flat)
       ids.push(tracers.map((t) => t.id))
@@ -173,9 +183,9 @@ export function valueAndGrad<A extends ReadonlyArray<unknown>, const N extends A
 ): (...args: A) => [T.Tensor, GradsOf<A, NoInfer<N>>]
 export function valueAndGrad(
   f: (...args: unknown[]) => unknown,
-  options: GradOptions<Argnums, boolean> = {},
+  options?: GradOptions<Argnums, boolean>,
 ): (...args: unknown[]) => [unknown, unknown] {
-  return valueAndGradWith("valueAndGrad", f, options)
+  return valueAndGradWith("valueAndGrad", f, checkOptions("valueAndGrad", options, gradSpec))
 }
 
 const valueAndGradWith =
@@ -239,8 +249,9 @@ export function grad<A extends ReadonlyArray<unknown>, const N extends Argnums =
 ): (...args: A) => GradsOf<A, NoInfer<N>>
 export function grad(
   f: (...args: unknown[]) => unknown,
-  options: GradOptions<Argnums, boolean> = {},
+  given?: GradOptions<Argnums, boolean>,
 ): (...args: unknown[]) => unknown {
+  const options = checkOptions("grad", given, gradSpec)
   const vg = valueAndGradWith("grad", f, options)
   return (...args) => {
     const [value, grads] = vg(...args)
@@ -324,7 +335,12 @@ export const jvp = <A extends ReadonlyArray<unknown>, R>(
   let result: unknown
   try {
     const traced = primals.map((p, i) => {
-      const flat = differentiable("jvp", p, `primal ${i}`)
+      const flat = differentiable(
+        "jvp",
+        p,
+        `primal ${i}`,
+        "close over it instead of passing it as a primal",
+      )
       const tan = flatten(tangents[i], "jvp", `tangent ${i}`)
       if (!tan.def.equals(flat.def))
         throw new T.TensorError(
@@ -376,7 +392,11 @@ const jacobianSetup = (
   args: ReadonlyArray<unknown>,
   options: JacobianOptions,
 ): [T.Tensor, (x: T.Tensor) => T.Tensor] => {
-  const i = argnumList(op, options.argnums ?? 0, args.length)[0]!
+  const i = argnumList(
+    op,
+    checkOptions(op, options, { argnums: "integer" }).argnums ?? 0,
+    args.length,
+  )[0]!
   const x = args[i]
   if (!(x instanceof T.Tensor))
     throw new T.TensorError(op, `argument ${i} must be a Tensor, got ${typeof x}`)
@@ -451,4 +471,10 @@ export const jacfwd =
 export const hessian = <A extends ReadonlyArray<unknown>>(
   f: (...args: A) => T.Tensor,
   options: JacobianOptions = {},
-): ((...args: A) => T.Tensor) => jacfwd(jacrev(f, options), options)
+): ((...args: A) => T.Tensor) => {
+  const h = jacfwd(jacrev(f, options), options)
+  return (...args) => {
+    jacobianSetup("hessian", f, args, options)
+    return h(...args)
+  }
+}

@@ -4,7 +4,7 @@
  * @module
  */
 import * as T from "@fnn/tensor"
-import { releaseData } from "@fnn/tensor/internal"
+import { checkOptions, releaseData } from "@fnn/tensor/internal"
 import type { Executable } from "./run.ts"
 import { executable } from "./run.ts"
 import { optimize } from "./optimize.ts"
@@ -20,13 +20,13 @@ export interface JitOptions {
    * Arguments that are not traced: their values key the cache (numbers and strings by value,
    * objects and functions by identity), so each new value traces again.
    */
-  readonly static?: ReadonlyArray<number>
+  readonly static?: number | ReadonlyArray<number>
   /**
    * Arguments whose tensors' storage the compiled program may reuse for its outputs. After the
    * call they are dead: any use throws an error naming them. Do not donate a tensor whose storage
    * another tensor you keep shares (one made from it by `T.reshape`).
    */
-  readonly donate?: ReadonlyArray<number>
+  readonly donate?: number | ReadonlyArray<number>
   /**
    * Fills memory the program reuses with NaN as soon as nothing reads it any more: a check of the
    * memory plan (results change if two live values ever shared memory), slower.
@@ -51,18 +51,17 @@ interface Compiled {
   readonly constantOutputs: ReadonlySet<number>
 }
 
+/** The argument indices of `static` or `donate` (one index or a list), checked. */
 const indexList = (
   op: string,
   name: string,
-  xs: ReadonlyArray<number> | undefined,
+  xs: number | ReadonlyArray<number> | undefined,
 ): Set<number> => {
-  if (xs === undefined) return new Set()
-  if (!Array.isArray(xs) || !xs.every((i) => Number.isInteger(i) && i >= 0))
-    throw new T.TensorError(
-      op,
-      `${name} must be an array of argument indices (integers ≥ 0), got ${JSON.stringify(xs)}`,
-    )
-  return new Set<number>(xs)
+  const list = xs === undefined ? [] : typeof xs === "number" ? [xs] : xs
+  for (const i of list)
+    if (i < 0)
+      throw new T.TensorError(op, `${name} must list argument indices (integers ≥ 0), got ${i}`)
+  return new Set<number>(list)
 }
 
 /** Traces `f` for the signature `sig` of a call with `args`. */
@@ -112,8 +111,13 @@ export const jit = <F extends (...args: never[]) => unknown>(
   f: F,
   options: JitOptions = {},
 ): Jitted<F> => {
-  const statics = indexList("jit", "static", options.static)
-  const donate = indexList("jit", "donate", options.donate)
+  const checked = checkOptions("jit", options, {
+    static: "integers",
+    donate: "integers",
+    poisonFreed: "boolean",
+  })
+  const statics = indexList("jit", "static", checked.static)
+  const donate = indexList("jit", "donate", checked.donate)
   for (const i of donate)
     if (statics.has(i))
       throw new T.TensorError("jit", `argument ${i} cannot be both static and donated`)
@@ -136,7 +140,7 @@ export const jit = <F extends (...args: never[]) => unknown>(
     traces++
     return {
       program,
-      executable: executable(program, plan, { poisonFreed: options.poisonFreed === true }),
+      executable: executable(program, plan, { poisonFreed: checked.poisonFreed === true }),
       resultLeaves,
       resultDef,
       constantOutputs,
@@ -186,7 +190,7 @@ export const jit = <F extends (...args: never[]) => unknown>(
 /** Options of `makeJaxpr`. */
 export interface MakeJaxprOptions {
   /** As `jit`'s: arguments that are not traced. */
-  readonly static?: ReadonlyArray<number>
+  readonly static?: number | ReadonlyArray<number>
   /** Whether to print the program after optimization (the default) or as traced. */
   readonly optimize?: boolean
 }
@@ -203,11 +207,12 @@ export interface MakeJaxprOptions {
  * )
  * String(p) // "{ lambda a:f32[32,784] b:f32[784,16] ;\n    c:f32[32,16] = matmul a b\n    d:f32[32,16] = sigmoid c\n  in ( d ) }"
  */
-export const makeJaxpr =
-  <F extends (...args: never[]) => unknown>(f: F, options: MakeJaxprOptions = {}) =>
-  (...args: Parameters<F>): Program => {
-    const statics = indexList("makeJaxpr", "static", options.static)
-    const sig = signatureOf(args, statics)
-    return trace(f as unknown as (...args: unknown[]) => unknown, sig, options.optimize ?? true)
-      .program
-  }
+export const makeJaxpr = <F extends (...args: never[]) => unknown>(
+  f: F,
+  options: MakeJaxprOptions = {},
+): ((...args: Parameters<F>) => Program) => {
+  const checked = checkOptions("makeJaxpr", options, { static: "integers", optimize: "boolean" })
+  const statics = indexList("makeJaxpr", "static", checked.static)
+  const g = f as unknown as (...args: unknown[]) => unknown
+  return (...args) => trace(g, signatureOf(args, statics), checked.optimize ?? true).program
+}

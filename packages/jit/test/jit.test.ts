@@ -54,7 +54,20 @@ describe("the cache", () => {
   })
 
   it("refuses bad options, naming them", () => {
-    expect(() => jit((x: T.Tensor) => x, { static: [-1] })).toThrow(/static must be an array/)
+    expect(() => jit((x: T.Tensor) => x, { static: [-1] })).toThrow(
+      "jit: static must list argument indices (integers ≥ 0), got -1",
+    )
+    expect(() => jit((x: T.Tensor) => x, { static: [0.5] })).toThrow(
+      "jit: option static must be an integer or an array of integers",
+    )
+    expect(() => jit((x: T.Tensor) => x, { donnate: [0] } as never)).toThrow(
+      'jit: unknown option "donnate" (did you mean "donate"?)',
+    )
+    expect(() => makeJaxpr((x: T.Tensor) => x, { optimise: false } as never)).toThrow(
+      /makeJaxpr: unknown option "optimise" \(did you mean "optimize"\?\)/,
+    )
+    // one index is a list of one
+    expect(jit((x: T.Tensor, n: number) => T.mul(x, n), { static: 1 })(x3(), 2).shape).toEqual([3])
     expect(() => jit((x: T.Tensor) => x, { static: [0], donate: [0] })).toThrow(
       "argument 0 cannot be both static and donated",
     )

@@ -7,6 +7,7 @@ import { Tensor, TensorError, random } from "@fnn/tensor"
 import type { Key } from "@fnn/tensor"
 import type { Dataset } from "./dataset.ts"
 import { count } from "./dataset.ts"
+import { checkOptions } from "@fnn/tensor/internal"
 
 /** A mini-batch: `x` float32 `[b, rows·cols]`, `y` int32 `[b]` digits. */
 export interface Batch {
@@ -46,6 +47,7 @@ export interface Batches extends Iterable<Batch> {
  * }
  */
 export const batches = (d: Dataset, options: BatchOptions): Batches => {
+  checkOptions("batches", options, { batchSize: "number", key: "object", dropRemainder: "boolean" })
   const { batchSize } = options
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new TensorError("batches", `batchSize must be a positive integer, got ${batchSize}`)

@@ -8,6 +8,7 @@ import { Tensor, TensorError, random } from "@fnn/tensor"
 import type { Key } from "@fnn/tensor"
 import type { IdxArray } from "./idx.ts"
 import type { MnistError, WrongShape } from "./errors.ts"
+import { checkOptions } from "@fnn/tensor/internal"
 
 // -------------------------------------------------------------------------------------------------
 // model
@@ -73,8 +74,9 @@ const checkLimit = (op: string, n: number): void => {
 export const dataset = (
   images: IdxArray,
   labels: IdxArray,
-  options: { readonly limit?: number } = {},
+  given?: { readonly limit?: number },
 ): E.Either<MnistError, Dataset> => {
+  const options = checkOptions("dataset", given, { limit: "number" })
   if (!isUbyteOfRank(images, 3))
     return E.left(wrongShape("images", images, "ubyte [n, rows, cols]"))
   if (!isUbyteOfRank(labels, 1)) return E.left(wrongShape("labels", labels, "ubyte [n]"))
@@ -174,6 +176,7 @@ export const split = (
   d: Dataset,
   options: SplitOptions,
 ): { readonly train: Dataset; readonly validation: Dataset } => {
+  checkOptions("split", options, { validation: "number", key: "object" })
   const n = count(d)
   const v = options.validation
   const isFraction = v >= 0 && v < 1

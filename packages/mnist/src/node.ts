@@ -16,6 +16,7 @@ import { isGzip, parseIdx } from "./idx.ts"
 import type { MnistError } from "./errors.ts"
 import type { Dataset } from "./dataset.ts"
 import { dataset } from "./dataset.ts"
+import { checkOptions } from "@fnn/tensor/internal"
 
 /** The standard names of the four MNIST files (without `.gz`). */
 export const mnistFiles = {
@@ -168,7 +169,8 @@ export interface LoadOptions {
 }
 
 /** The directory to read (the embedded copy's if none is given), after checking `limit`. */
-const resolveDir = (op: string, options: LoadOptions): E.Either<MnistError, string> => {
+const resolveDir = (op: string, given: LoadOptions): E.Either<MnistError, string> => {
+  const options = checkOptions(op, given, { dir: "string", limit: "number" })
   const { limit } = options
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0))
     throw new TensorError(op, `limit must be a non-negative integer, got ${limit}`)

@@ -3,6 +3,7 @@
  * @module
  */
 import { Tensor, TensorError } from "@fnn/tensor"
+import { checkOptions } from "@fnn/tensor/internal"
 
 /** The shades from darkest (0) to brightest (1). */
 export const shades = " ░▒▓█"
@@ -20,8 +21,9 @@ export const shades = " ░▒▓█"
  */
 export const renderDigit = (
   image: Tensor | ArrayLike<number>,
-  options: { readonly width?: number } = {},
+  given?: { readonly width?: number },
 ): string => {
+  const options = checkOptions("renderDigit", given, { width: "number" })
   const data = image instanceof Tensor ? image.data : image
   const width =
     options.width ??

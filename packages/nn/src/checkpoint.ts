@@ -23,6 +23,7 @@ import type { Layer, Params } from "./layers.ts"
 import { fromDescription } from "./layers.ts"
 import type { OptState } from "./optimizers.ts"
 import { leavesOf, pathsOf } from "./pytree.ts"
+import { checkOptions } from "./checks.ts"
 
 // -------------------------------------------------------------------------------------------
 // model
@@ -380,6 +381,13 @@ const isShape = (s: unknown): s is Shape =>
  */
 export const saveCheckpoint = (input: CheckpointInput): Uint8Array => {
   const op = "saveCheckpoint"
+  checkOptions(op, input, {
+    params: "object",
+    arch: "object",
+    meta: "object",
+    optState: (v) => (typeof v === "object" || typeof v === "number" ? undefined : "a state"),
+    inputShape: "integers",
+  })
   const arch = E.getOrElseW((e: DescriptionError) => {
     throw new T.TensorError(op, renderDescriptionError(e))
   })(decodeDescription(input.arch))

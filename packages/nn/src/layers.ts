@@ -16,6 +16,7 @@ import { decodeDescription } from "./description.ts"
 import type { Initializer, Key } from "./initializers.ts"
 import { glorotUniform, initializerFromDescription, zeros } from "./initializers.ts"
 import { leavesOf } from "./pytree.ts"
+import { applySpec, checkOptions, initSpec } from "./checks.ts"
 
 // -------------------------------------------------------------------------------------------
 // model
@@ -112,8 +113,9 @@ export interface DenseOptions {
  * const [shape, { w, b }] = nn.Dense(16).init(T.random.key(0), [-1, 784])
  * shape // [-1, 16]; w.shape [784, 16]; b.shape [16]
  */
-export const Dense = (units: number, options: DenseOptions = {}): Layer<DenseParams> => {
+export const Dense = (units: number, given?: DenseOptions): Layer<DenseParams> => {
   const op = `Dense(${units})`
+  const options = checkOptions("Dense", given, { init: "function", biasInit: "function" })
   if (!Number.isSafeInteger(units) || units < 1)
     throw new T.TensorError("Dense", `units must be a positive integer, got ${units}`)
   const wInit = options.init ?? glorotUniform
@@ -136,16 +138,17 @@ export const Dense = (units: number, options: DenseOptions = {}): Layer<DensePar
       ...(bInit.description === undefined ? {} : { biasInit: bInit.description }),
     },
     outputShape,
-    init(key, inputShape, initOptions = {}) {
+    init(key, inputShape, initOptions) {
       const out = outputShape(inputShape)
-      const dtype = initOptions.dtype ?? "float32"
+      const dtype = checkOptions(op, initOptions, initSpec).dtype ?? "float32"
       const [kw, kb] = T.random.split(key, 2)
       const inputs = inputShape[inputShape.length - 1]!
       const w = wInit(kw!, [inputs, units], dtype)
       const b = bInit(kb!, [units], dtype)
       return [out, { w, b }]
     },
-    apply({ w, b }, x) {
+    apply({ w, b }, x, options) {
+      checkOptions(op, options, applySpec)
       const inputs = w.shape[0]
       if (x.rank < 1 || x.shape[x.rank - 1] !== inputs)
         throw new T.TensorError(
@@ -177,7 +180,7 @@ const shapePreserving = (
     description,
     outputShape,
     init: (_key, inputShape) => [outputShape(inputShape), empty],
-    apply: (_params, x, options = {}) => f(x, options),
+    apply: (_params, x, options) => f(x, checkOptions(description.layer, options, applySpec)),
   }
 }
 
@@ -259,7 +262,8 @@ export const Flatten: Layer<EmptyParams> = (() => {
     description: { layer: "Flatten" },
     outputShape,
     init: (_key, inputShape) => [outputShape(inputShape), empty],
-    apply: (_params, x) => {
+    apply: (_params, x, options) => {
+      checkOptions("Flatten", options, applySpec)
       if (x.rank < 1) throw new T.TensorError("Flatten", `needs an input of rank ≥ 1, got a scalar`)
       return T.reshape(x, [x.shape[0]!, x.shape.slice(1).reduce((a, b) => a * b, 1)])
     },
@@ -320,7 +324,8 @@ export const serial = <const Ls extends ReadonlyArray<Layer>>(
   return {
     description: { layer: "Serial", layers: layers.map((l) => l.description) },
     outputShape,
-    init(key, inputShape, options = {}) {
+    init(key, inputShape, given) {
+      const options = checkOptions("serial.init", given, initSpec)
       if (n === 0) return [outputShape(inputShape), [] as unknown as SerialParams<Ls> & Params]
       const keys = T.random.split(key, n)
       let shape = inputShape
@@ -332,7 +337,8 @@ export const serial = <const Ls extends ReadonlyArray<Layer>>(
       })
       return [shape, params as unknown as SerialParams<Ls> & Params]
     },
-    apply(params, x, options = {}) {
+    apply(params, x, given) {
+      const options = checkOptions("serial.apply", given, applySpec)
       const ps = params as unknown as ReadonlyArray<Params>
       if (!isList(ps) || ps.length !== n)
         throw new T.TensorError(

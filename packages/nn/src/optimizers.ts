@@ -23,6 +23,7 @@ import type { LearningRate } from "./schedules.ts"
 import { asSchedule } from "./schedules.ts"
 import { checkNumber } from "./checks.ts"
 import { leavesOf, mapParams, zipParams } from "./pytree.ts"
+import { checkOptions } from "@fnn/tensor/internal"
 
 // -------------------------------------------------------------------------------------------
 // model
@@ -62,14 +63,73 @@ export type EmptyState = Readonly<Record<string, never>>
 /** The state of transformations that count their updates. */
 export type CountState = { readonly count: number }
 
+/**
+ * A transformation named `op` in errors (`adam.update: …`): `update` checks that the updates and
+ * the parameters (when given) agree in structure, shapes and dtypes, and that the state is a
+ * record or list (each transformation checks its own fields).
+ */
 const transformation = <S extends OptState>(
+  op: string,
+  fields: ReadonlyArray<string> | "list",
   init: (params: Params) => S,
   update: (updates: Params, state: S, params: Params | undefined) => readonly [Params, S],
 ): GradientTransformation<S> => ({
-  init,
-  update: <P extends Params>(updates: P, state: S, params?: P) =>
-    update(updates, state, params) as readonly [P, S],
+  init: (params) => {
+    checkTree(`${op}.init`, "params", params)
+    return init(params)
+  },
+  update: <P extends Params>(updates: P, state: S, params?: P) => {
+    const where = `${op}.update`
+    checkTree(where, "grads", updates)
+    if (params !== undefined) zip(where, ["grads", "params"], [updates, params], ([u]) => u!)
+    if (typeof state !== "object" || state === null)
+      throw new T.TensorError(
+        where,
+        `the state must be what ${op}.init made, got ${state === null ? "null" : typeof state}`,
+      )
+    if (fields !== "list") checkFields(op, state, fields)
+    return update(updates, state, params) as readonly [P, S]
+  },
 })
+
+const checkTree = (op: string, name: string, tree: unknown): void => {
+  if (typeof tree !== "object" || tree === null)
+    throw new T.TensorError(
+      op,
+      `${name} must be a tree of tensors, got ${tree === null ? "null" : typeof tree}`,
+    )
+}
+
+/** A record state must have exactly the fields its `init` makes. */
+const checkFields = (op: string, state: object, fields: ReadonlyArray<string>): void => {
+  const keys = isList(state) ? undefined : Object.keys(state)
+  if (keys === undefined || keys.length !== fields.length || !fields.every((f) => keys.includes(f)))
+    throw new T.TensorError(
+      `${op}.update`,
+      `the state is ${keys === undefined ? "a list" : `{ ${keys.join(", ")} }`}, but ${op}.init makes { ${fields.join(", ")} }: a state of another optimizer?`,
+    )
+}
+
+/** The field `name` of a transformation's state, which must be present. */
+const field = <V>(op: string, state: object, name: string): V => {
+  if (!(name in state))
+    throw new T.TensorError(
+      `${op}.update`,
+      `the state has no ${name}: it is not a state made by ${op}.init (a state of another optimizer?)`,
+    )
+  return (state as Record<string, V>)[name]!
+}
+
+/** The update count of a state, which must be a non-negative integer. */
+const countOf = (op: string, state: object): number => {
+  const count = field<unknown>(op, state, "count")
+  if (typeof count !== "number" || !Number.isInteger(count) || count < 0)
+    throw new T.TensorError(
+      `${op}.update`,
+      `the state's count must be a non-negative integer, got ${String(count)}`,
+    )
+  return count
+}
 
 const map = mapParams
 const zip = zipParams
@@ -86,7 +146,8 @@ const isList = (x: unknown): boolean => Array.isArray(x)
 // -------------------------------------------------------------------------------------------
 
 /**
- * `params + updates`, leaf by leaf, keeping each parameter's dtype. Throws when the trees differ.
+ * `params + updates`, leaf by leaf, keeping each parameter's dtype. Throws, naming the path, when
+ * the trees differ in structure or a leaf in shape.
  *
  * @example
  * import * as nn from "@fnn/nn"
@@ -94,10 +155,16 @@ const isList = (x: unknown): boolean => Array.isArray(x)
  * const params2 = nn.applyUpdates(params, updates)
  */
 export const applyUpdates = <P extends Params>(params: P, updates: P): P =>
-  zipParams([params, updates], ([p, u]) => {
-    const s = T.add(p!, u!)
-    return s.dtype === p!.dtype ? s : T.cast(s, p!.dtype)
-  }) as P
+  zipParams(
+    "applyUpdates",
+    ["params", "updates"],
+    [params, updates],
+    ([p, u]) => {
+      const s = T.add(p!, u!)
+      return s.dtype === p!.dtype ? s : T.cast(s, p!.dtype)
+    },
+    true,
+  ) as P
 
 // -------------------------------------------------------------------------------------------
 // building blocks
@@ -114,14 +181,22 @@ export const applyUpdates = <P extends Params>(params: P, updates: P): P =>
 export const chain = <const Ts extends ReadonlyArray<GradientTransformation>>(
   ...transforms: Ts
 ): GradientTransformation<{ readonly [K in keyof Ts]: StateOf<Ts[K]> } & OptState> =>
+  chainAs("chain", transforms)
+
+const chainAs = <const Ts extends ReadonlyArray<GradientTransformation>>(
+  op: string,
+  transforms: Ts,
+): GradientTransformation<{ readonly [K in keyof Ts]: StateOf<Ts[K]> } & OptState> =>
   transformation(
+    op,
+    "list",
     (params) => transforms.map((t) => t.init(params)) as never,
     (updates, state, params) => {
       const states = state as unknown as ReadonlyArray<OptState>
       if (!isList(states) || states.length !== transforms.length)
         throw new T.TensorError(
-          "chain",
-          `expected a state of ${transforms.length} entries, got ${isList(states) ? states.length : typeof states}`,
+          `${op}.update`,
+          `expected a state of ${transforms.length} entries (what ${op}.init made), got ${isList(states) ? states.length : "a record"}: a state of another optimizer?`,
         )
       let u = updates
       const next = transforms.map((t, i) => {
@@ -143,6 +218,8 @@ export const chain = <const Ts extends ReadonlyArray<GradientTransformation>>(
 export const scale = (factor: number): GradientTransformation<EmptyState> => {
   checkNumber("scale", "factor", factor, () => true, "a finite number")
   return transformation(
+    "scale",
+    [],
     () => empty,
     (updates, state) => [map(updates, (u) => T.mul(u, factor)), state],
   )
@@ -156,11 +233,17 @@ export const scale = (factor: number): GradientTransformation<EmptyState> => {
  * import * as nn from "@fnn/nn"
  * const opt = nn.chain(nn.scaleByAdam(), nn.scaleByLearningRate(nn.cosine(1e-3, 10_000)))
  */
-export const scaleByLearningRate = (lr: LearningRate): GradientTransformation<CountState> => {
+export const scaleByLearningRate = (lr: LearningRate): GradientTransformation<CountState> =>
+  learningRateAs("scaleByLearningRate", lr)
+
+const learningRateAs = (op: string, lr: LearningRate): GradientTransformation<CountState> => {
   const schedule = asSchedule(lr)
   return transformation(
+    op,
+    ["count"],
     () => ({ count: 0 }),
-    (updates, { count }) => {
+    (updates, state) => {
+      const count = countOf(op, state)
       const rate = schedule(count)
       return [map(updates, (u) => T.mul(u, -rate)), { count: count + 1 }]
     },
@@ -178,17 +261,34 @@ export type TraceState = { readonly trace: Params }
  * import * as nn from "@fnn/nn"
  * const opt = nn.chain(nn.trace({ decay: 0.9 }), nn.scaleByLearningRate(0.1)) // nn.momentum(0.1)
  */
-export const trace = (
-  options: { readonly decay?: number; readonly nesterov?: boolean } = {},
+export const trace = (options?: {
+  readonly decay?: number
+  readonly nesterov?: boolean
+}): GradientTransformation<TraceState> => {
+  const o = checkOptions("trace", options, { decay: "number", nesterov: "boolean" })
+  return traceAs("trace", o.decay ?? 0.9, o.nesterov ?? false)
+}
+
+const traceAs = (
+  op: string,
+  decay: number,
+  nesterov: boolean,
 ): GradientTransformation<TraceState> => {
-  const decay = options.decay ?? 0.9
-  const nesterov = options.nesterov ?? false
-  checkNumber("trace", "decay", decay, (x) => x >= 0, "a finite number ≥ 0")
+  checkNumber(op, "decay", decay, (x) => x >= 0, "a finite number ≥ 0")
   return transformation(
+    op,
+    ["trace"],
     (params) => ({ trace: zerosLike(params) }),
     (updates, state) => {
-      const t = zip([updates, state.trace], ([g, t]) => T.add(g!, T.mul(t!, decay)))
-      const out = nesterov ? zip([updates, t], ([g, t]) => T.add(g!, T.mul(t!, decay))) : t
+      const past = field<Params>(op, state, "trace")
+      const t = zip(`${op}.update`, ["grads", "state.trace"], [updates, past], ([g, t]) =>
+        T.add(g!, T.mul(t!, decay)),
+      )
+      const out = nesterov
+        ? zip(`${op}.update`, ["grads", "trace"], [updates, t], ([g, t]) =>
+            T.add(g!, T.mul(t!, decay)),
+          )
+        : t
       return [out, { trace: t }]
     },
   )
@@ -216,22 +316,36 @@ export interface AdamOptions {
  * import * as nn from "@fnn/nn"
  * const opt = nn.chain(nn.scaleByAdam({ b2: 0.99 }), nn.scaleByLearningRate(3e-4))
  */
-export const scaleByAdam = (options: AdamOptions = {}): GradientTransformation<AdamState> => {
+export const scaleByAdam = (options?: AdamOptions): GradientTransformation<AdamState> =>
+  adamAs("scaleByAdam", checkOptions("scaleByAdam", options, adamSpec))
+
+const adamSpec = { b1: "number", b2: "number", eps: "number" } as const
+
+const adamAs = (op: string, options: AdamOptions): GradientTransformation<AdamState> => {
   const b1 = options.b1 ?? 0.9
   const b2 = options.b2 ?? 0.999
   const eps = options.eps ?? 1e-8
-  checkNumber("adam", "b1", b1, (x) => x >= 0 && x < 1, "a number in [0, 1)")
-  checkNumber("adam", "b2", b2, (x) => x >= 0 && x < 1, "a number in [0, 1)")
-  checkNumber("adam", "eps", eps, (x) => x >= 0, "a finite number ≥ 0")
+  checkNumber(op, "b1", b1, (x) => x >= 0 && x < 1, "a number in [0, 1)")
+  checkNumber(op, "b2", b2, (x) => x >= 0 && x < 1, "a number in [0, 1)")
+  checkNumber(op, "eps", eps, (x) => x >= 0, "a finite number ≥ 0")
+  const where = `${op}.update`
   return transformation(
+    op,
+    ["count", "mu", "nu"],
     (params) => ({ count: 0, mu: zerosLike(params), nu: zerosLike(params) }),
-    (updates, { count, mu, nu }) => {
-      const t = count + 1
-      const mu2 = zip([updates, mu], ([g, m]) => T.add(T.mul(m!, b1), T.mul(g!, 1 - b1)))
-      const nu2 = zip([updates, nu], ([g, v]) => T.add(T.mul(v!, b2), T.mul(T.square(g!), 1 - b2)))
+    (updates, state) => {
+      const t = countOf(op, state) + 1
+      const mu = field<Params>(op, state, "mu")
+      const nu = field<Params>(op, state, "nu")
+      const mu2 = zip(where, ["grads", "state.mu"], [updates, mu], ([g, m]) =>
+        T.add(T.mul(m!, b1), T.mul(g!, 1 - b1)),
+      )
+      const nu2 = zip(where, ["grads", "state.nu"], [updates, nu], ([g, v]) =>
+        T.add(T.mul(v!, b2), T.mul(T.square(g!), 1 - b2)),
+      )
       const c1 = 1 - b1 ** t
       const c2 = 1 - b2 ** t
-      const out = zip([mu2, nu2], ([m, v]) =>
+      const out = zip(where, ["mu", "nu"], [mu2, nu2], ([m, v]) =>
         T.div(T.div(m!, c1), T.add(T.sqrt(T.div(v!, c2)), eps)),
       )
       return [out, { count: t, mu: mu2, nu: nu2 }]
@@ -248,14 +362,24 @@ export const scaleByAdam = (options: AdamOptions = {}): GradientTransformation<A
  * import * as nn from "@fnn/nn"
  * const opt = nn.chain(nn.weightDecay(1e-4), nn.momentum(0.1, { beta: 0.9 }))
  */
-export const weightDecay = (rate: number): GradientTransformation<EmptyState> => {
-  checkNumber("weightDecay", "rate", rate, (x) => x >= 0, "a finite number ≥ 0")
+export const weightDecay = (rate: number): GradientTransformation<EmptyState> =>
+  weightDecayAs("weightDecay", rate)
+
+const weightDecayAs = (op: string, rate: number): GradientTransformation<EmptyState> => {
+  checkNumber(op, "rate", rate, (x) => x >= 0, "a finite number ≥ 0")
   return transformation(
+    op,
+    [],
     () => empty,
     (updates, state, params) => {
       if (params === undefined)
-        throw new T.TensorError("weightDecay", "update needs the parameters as its third argument")
-      return [zip([updates, params], ([u, p]) => T.add(u!, T.mul(p!, rate))), state]
+        throw new T.TensorError(`${op}.update`, "needs the parameters as its third argument")
+      return [
+        zip(`${op}.update`, ["grads", "params"], [updates, params], ([u, p]) =>
+          T.add(u!, T.mul(p!, rate)),
+        ),
+        state,
+      ]
     },
   )
 }
@@ -271,6 +395,8 @@ export const weightDecay = (rate: number): GradientTransformation<EmptyState> =>
 export const clipByGlobalNorm = (maxNorm: number): GradientTransformation<EmptyState> => {
   checkNumber("clipByGlobalNorm", "maxNorm", maxNorm, (x) => x > 0, "a finite number > 0")
   return transformation(
+    "clipByGlobalNorm",
+    [],
     () => empty,
     (updates, state) => {
       const leaves = leavesOf(updates)
@@ -298,7 +424,8 @@ export const clipByGlobalNorm = (maxNorm: number): GradientTransformation<EmptyS
  * import * as nn from "@fnn/nn"
  * const opt = nn.sgd(0.1)
  */
-export const sgd = (lr: LearningRate): GradientTransformation<CountState> => scaleByLearningRate(lr)
+export const sgd = (lr: LearningRate): GradientTransformation<CountState> =>
+  learningRateAs("sgd", lr)
 
 /** Options of `momentum`. */
 export interface MomentumOptions {
@@ -316,11 +443,13 @@ export interface MomentumOptions {
  * import * as nn from "@fnn/nn"
  * const opt = nn.chain(nn.weightDecay(1e-4), nn.momentum(nn.oneCycle(37_500, 0.5), { beta: 0.9 }))
  */
-export const momentum = (lr: LearningRate, options: MomentumOptions = {}) =>
-  chain(
-    trace({ decay: options.beta ?? 0.9, nesterov: options.nesterov ?? false }),
-    scaleByLearningRate(lr),
-  )
+export const momentum = (lr: LearningRate, options?: MomentumOptions) => {
+  const o = checkOptions("momentum", options, { beta: "number", nesterov: "boolean" })
+  return chainAs("momentum", [
+    traceAs("momentum", o.beta ?? 0.9, o.nesterov ?? false),
+    learningRateAs("momentum", lr),
+  ] as const)
+}
 
 /**
  * Adam: `p ← p − lr · m̂ / (√v̂ + eps)` (see `scaleByAdam`).
@@ -329,8 +458,11 @@ export const momentum = (lr: LearningRate, options: MomentumOptions = {}) =>
  * import * as nn from "@fnn/nn"
  * const opt = nn.adam(1e-3)
  */
-export const adam = (lr: LearningRate, options: AdamOptions = {}) =>
-  chain(scaleByAdam(options), scaleByLearningRate(lr))
+export const adam = (lr: LearningRate, options?: AdamOptions) =>
+  chainAs("adam", [
+    adamAs("adam", checkOptions("adam", options, adamSpec)),
+    learningRateAs("adam", lr),
+  ] as const)
 
 /** Options of `adamw`. */
 export interface AdamWOptions extends AdamOptions {
@@ -345,5 +477,11 @@ export interface AdamWOptions extends AdamOptions {
  * import * as nn from "@fnn/nn"
  * const opt = nn.adamw(1e-3, { weightDecay: 1e-2 })
  */
-export const adamw = (lr: LearningRate, options: AdamWOptions = {}) =>
-  chain(scaleByAdam(options), weightDecay(options.weightDecay ?? 1e-4), scaleByLearningRate(lr))
+export const adamw = (lr: LearningRate, options?: AdamWOptions) => {
+  const o = checkOptions("adamw", options, { ...adamSpec, weightDecay: "number" })
+  return chainAs("adamw", [
+    adamAs("adamw", o),
+    weightDecayAs("adamw", o.weightDecay ?? 1e-4),
+    learningRateAs("adamw", lr),
+  ] as const)
+}

@@ -4,7 +4,7 @@
  * @module
  */
 import { TensorError } from "@fnn/tensor"
-import { checkNumber } from "./checks.ts"
+import { checkNumber, checkOptions } from "./checks.ts"
 
 /** A learning rate as a function of the update count (0-based). */
 export type Schedule = (step: number) => number
@@ -51,6 +51,7 @@ export const step = (
   initial: number,
   options: { readonly every: number; readonly factor: number },
 ): Schedule => {
+  checkOptions("step", options, { every: "number", factor: "number" })
   checkNumber("step", "initial", initial, nonNegative, "a finite number ≥ 0")
   checkNumber("step", "every", options.every, positiveInteger, "a positive integer")
   checkNumber("step", "factor", options.factor, nonNegative, "a finite number ≥ 0")
@@ -69,7 +70,7 @@ export const exponential = (
   initial: number,
   options: { readonly rate: number; readonly every?: number },
 ): Schedule => {
-  const every = options.every ?? 1
+  const every = checkOptions("exponential", options, { rate: "number", every: "number" }).every ?? 1
   checkNumber("exponential", "initial", initial, nonNegative, "a finite number ≥ 0")
   checkNumber("exponential", "rate", options.rate, positive, "a finite number > 0")
   checkNumber("exponential", "every", every, positive, "a finite number > 0")
@@ -134,7 +135,12 @@ export interface CosineOptions {
  * const s = nn.cosine(0.1, 1000, { warmupSteps: 100 })
  * s(0) // 0; s(100) // 0.1; s(550) // 0.05; s(1000) // 0
  */
-export const cosine = (peak: number, decaySteps: number, options: CosineOptions = {}): Schedule => {
+export const cosine = (peak: number, decaySteps: number, given?: CosineOptions): Schedule => {
+  const options = checkOptions("cosine", given, {
+    warmupSteps: "number",
+    initial: "number",
+    final: "number",
+  })
   const warmup = options.warmupSteps ?? 0
   const initial = options.initial ?? 0
   const final = options.final ?? 0
@@ -180,11 +186,13 @@ export interface OneCycleOptions {
  * const s = nn.oneCycle(1000, 0.5)
  * s(0) // 0.02; s(299) // 0.5; s(999) // 2e-6
  */
-export const oneCycle = (
-  totalSteps: number,
-  maxLr: number,
-  options: OneCycleOptions = {},
-): Schedule => {
+export const oneCycle = (totalSteps: number, maxLr: number, given?: OneCycleOptions): Schedule => {
+  const options = checkOptions("oneCycle", given, {
+    pctStart: "number",
+    divFactor: "number",
+    finalDivFactor: "number",
+    anneal: ["cos", "linear"],
+  })
   const pctStart = options.pctStart ?? 0.3
   const divFactor = options.divFactor ?? 25
   const finalDivFactor = options.finalDivFactor ?? 1e4

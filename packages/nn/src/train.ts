@@ -14,6 +14,14 @@ import type { Layer, Params } from "./layers.ts"
 import type { Loss } from "./losses.ts"
 import type { GradientTransformation, OptState } from "./optimizers.ts"
 import { applyUpdates } from "./optimizers.ts"
+import { checkOptions } from "./checks.ts"
+
+const trainSpec = {
+  net: "object",
+  loss: "function",
+  optimizer: "object",
+  jit: "boolean",
+} as const
 
 /** Inputs and targets of a batch (or of a whole dataset). */
 export type Batch = { readonly x: Tensor; readonly y: Tensor }
@@ -73,9 +81,9 @@ export interface StepResult<P extends Params, S extends OptState> {
 export const trainStep = <P extends Params, S extends OptState>(
   spec: TrainSpec<P, S>,
 ): ((state: TrainState<P, S>, batch: Batch, key?: Key) => StepResult<P, S>) => {
-  const { net, loss, optimizer } = spec
+  const { net, loss, optimizer, jit: compile } = checkOptions("trainStep", spec, trainSpec)
   const compiled =
-    spec.jit === true
+    compile === true
       ? jit((params: P, x: Tensor, y: Tensor) => lossAndGrad(net, loss, params, { x, y }))
       : undefined
   return (state, batch, key) => {
@@ -184,8 +192,9 @@ export const evaluate = <P extends Params>(
   net: Layer<P>,
   params: P,
   data: Batch,
-  options: EvaluateOptions = {},
+  given?: EvaluateOptions,
 ): Evaluation => {
+  const options = checkOptions("evaluate", given, { batchSize: "number", loss: "function" })
   const batchSize = options.batchSize ?? 1000
   if (!Number.isSafeInteger(batchSize) || batchSize < 1)
     throw new T.TensorError("evaluate", `batchSize must be a positive integer, got ${batchSize}`)

@@ -5,6 +5,8 @@
  */
 export { bind, useKernels, currentKernels } from "./dispatch.ts"
 export { nextLevel } from "./levels.ts"
+export { checkOptions, describeOption, suggestOption } from "./options.ts"
+export type { OptionType, OptionsSpec } from "./options.ts"
 export type { Kernel, Kernels } from "./dispatch.ts"
 export { Tracer, releaseData } from "./tensor.ts"
 export { shapeRules } from "./shapeRules.ts"

@@ -17,6 +17,7 @@
 import { Tensor } from "./tensor.ts"
 import { allocate } from "./dtype.ts"
 import { TensorError } from "./errors.ts"
+import { checkOptions } from "./options.ts"
 import type { Shape } from "./shape.ts"
 import { checkShape, normalizeAxis, sizeOf } from "./shape.ts"
 import { threefry2x32 } from "./random/threefry.ts"
@@ -290,8 +291,9 @@ export interface UniformOptions {
  * import * as T from "@fnn/tensor"
  * const x = T.random.uniform(T.random.key(0), [2, 3], { min: -1, max: 1 })
  */
-export const uniform = (key: Key, shape: Shape = [], options: UniformOptions = {}): Tensor => {
+export const uniform = (key: Key, shape: Shape = [], given?: UniformOptions): Tensor => {
   const op = "random.uniform"
+  const options = checkOptions(op, given, { dtype: "dtype", min: "number", max: "number" })
   const [k0, k1] = checkKey(op, key)
   const n = checkSize(op, shape)
   const dtype = checkFloatDType(op, options.dtype ?? "float32")
@@ -358,7 +360,12 @@ export interface NormalOptions {
  * import * as T from "@fnn/tensor"
  * const w = T.random.normal(T.random.key(1), [784, 16], { std: 0.05 })
  */
-export const normal = (key: Key, shape: Shape = [], options: NormalOptions = {}): Tensor => {
+export const normal = (key: Key, shape: Shape = [], given?: NormalOptions): Tensor => {
+  const options = checkOptions("random.normal", given, {
+    dtype: "dtype",
+    mean: "number",
+    std: "number",
+  })
   const op = "random.normal"
   const [k0, k1] = checkKey(op, key)
   const n = checkSize(op, shape)
@@ -395,9 +402,10 @@ export interface TruncatedNormalOptions {
 export const truncatedNormal = (
   key: Key,
   shape: Shape = [],
-  options: TruncatedNormalOptions = {},
+  given?: TruncatedNormalOptions,
 ): Tensor => {
   const op = "random.truncatedNormal"
+  const options = checkOptions(op, given, { dtype: "dtype", lower: "number", upper: "number" })
   const [k0, k1] = checkKey(op, key)
   const n = checkSize(op, shape)
   const dtype = checkFloatDType(op, options.dtype ?? "float32")

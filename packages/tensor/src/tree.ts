@@ -21,6 +21,7 @@
  * @module
  */
 import { Tensor } from "./tensor.ts"
+import { checkOptions } from "./options.ts"
 import { TensorError } from "./errors.ts"
 
 /** A pytree with leaves of type `L`: a leaf, an empty node, or an array or record of trees. */
@@ -53,8 +54,8 @@ export interface TreeOptions<L> {
 // Typed `x is never` so it serves as the default for any `L` (which defaults to `Tensor`).
 const isTensorLeaf = (x: unknown): x is never => x instanceof Tensor
 
-const leafTest = <L>(options: TreeOptions<L> | undefined): ((x: unknown) => x is L) =>
-  options?.isLeaf ?? isTensorLeaf
+const leafTest = <L>(op: string, options: TreeOptions<L> | undefined): ((x: unknown) => x is L) =>
+  checkOptions(op, options, { isLeaf: "function" }).isLeaf ?? isTensorLeaf
 
 // ---------------------------------------------------------------------------------------------
 // internals: classifying values, paths, records
@@ -271,7 +272,7 @@ const walk = <L>(
  */
 export const leaves = <L = Tensor>(tree: Tree<NoInfer<L>>, options?: TreeOptions<L>): L[] => {
   const out: L[] = []
-  walk("tree.leaves", tree, leafTest(options), (leaf) => out.push(leaf))
+  walk("tree.leaves", tree, leafTest("tree.leaves", options), (leaf) => out.push(leaf))
   return out
 }
 
@@ -286,7 +287,7 @@ export const leaves = <L = Tensor>(tree: Tree<NoInfer<L>>, options?: TreeOptions
  */
 export const paths = <L = Tensor>(tree: Tree<NoInfer<L>>, options?: TreeOptions<L>): string[] => {
   const out: string[] = []
-  walk("tree.paths", tree, leafTest(options), (_, path) => out.push(path))
+  walk("tree.paths", tree, leafTest("tree.paths", options), (_, path) => out.push(path))
   return out
 }
 
@@ -304,7 +305,9 @@ export const flatten = <T extends Tree<L>, L = Tensor>(
   options?: TreeOptions<L>,
 ): [L[], TreeDef<T, L>] => {
   const out: L[] = []
-  const root = walk("tree.flatten", tree, leafTest(options), (leaf) => out.push(leaf))
+  const root = walk("tree.flatten", tree, leafTest("tree.flatten", options), (leaf) =>
+    out.push(leaf),
+  )
   return [out, new TreeDef<T, L>(root, out.length)]
 }
 
@@ -408,7 +411,7 @@ const zipTrees = <T, B, L>(
 ): MapLeaves<T, B, L> => {
   if (!Array.isArray(trees) || trees.length === 0)
     throw new TensorError(op, "expects at least one tree")
-  const isLeaf = leafTest(options)
+  const isLeaf = leafTest(op, options)
   const ancestors = new Set<object>()
   const mismatch = (i: number, path: Path, first: string, other: string): TensorError =>
     new TensorError(
@@ -492,7 +495,7 @@ export const structureEquals = <L = Tensor>(
   b: Tree<NoInfer<L>>,
   options?: TreeOptions<L>,
 ): boolean => {
-  const isLeaf = leafTest(options)
+  const isLeaf = leafTest("tree.structureEquals", options)
   const none = (): void => {}
   return nodesEqual(
     walk("tree.structureEquals", a, isLeaf, none),

@@ -136,7 +136,9 @@ describe("tensor", () => {
   })
 
   it("rejects unknown dtypes", () => {
-    expect(() => T.tensor([1], { dtype: "float16" as DType })).toThrow(/tensor: dtype/)
+    expect(() => T.tensor([1], { dtype: "float16" as DType })).toThrow(
+      /tensor: option dtype must be "float32", "float64" or "int32", got the string "float16"/,
+    )
   })
 })
 

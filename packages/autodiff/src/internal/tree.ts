@@ -24,6 +24,12 @@ export const isRecord = (x: unknown): x is { readonly [key: string]: unknown } =
   return proto === Object.prototype || proto === null
 }
 
+/** `T.tree`'s hint, which names an option the transformations do not have … */
+const leafHint = "; pass { isLeaf } to treat it as a leaf"
+/** … and what to do instead. */
+const argumentHint =
+  "; pass other values through a closure, or as an argument that is not differentiated"
+
 /**
  * Flattens `tree` with `T.tree`; a value that is neither a tensor nor a tree node is an error
  * naming `op` and `what` (e.g. "argument 0") as well as the path.
@@ -36,7 +42,7 @@ export const flatten = (tree: unknown, op: string, what: string): Flat => {
     if (e instanceof T.TensorError)
       throw new T.TensorError(
         op,
-        `${what} is not a tree of tensors: ${e.message.slice(e.op.length + 2)}`,
+        `${what} is not a tree of tensors: ${e.message.slice(e.op.length + 2).replace(leafHint, argumentHint)}`,
       )
     throw e
   }

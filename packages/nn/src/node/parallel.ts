@@ -49,6 +49,7 @@ import {
 } from "./protocol.ts"
 import type { NodeWorker, Port, WorkerThreads } from "./runtime.ts"
 import { workerThreads } from "./runtime.ts"
+import { checkOptions } from "../checks.ts"
 
 /** What `parallelTrainStep` needs: `trainStep`'s spec, and how many threads to use. */
 export interface ParallelSpec<P extends Params, S extends OptState> extends TrainSpec<P, S> {
@@ -364,9 +365,15 @@ const startPool = async (
 export const parallelTrainStep = async <P extends Params, S extends OptState>(
   spec: ParallelSpec<P, S>,
 ): Promise<ParallelStep<P, S>> => {
-  const { net, loss, optimizer } = spec
-  const threadsWanted = threadCount(spec.threads)
-  const single = trainStep(spec)
+  const { net, loss, optimizer, threads } = checkOptions("parallelTrainStep", spec, {
+    net: "object",
+    loss: "function",
+    optimizer: "object",
+    threads: (v) => (v === "auto" || typeof v === "number" ? undefined : `"auto" or an integer`),
+    kernels: ["auto", "fast", "reference"],
+  })
+  const threadsWanted = threadCount(threads)
+  const single = trainStep({ net, loss, optimizer })
   const api = workerThreads()
   if (threadsWanted === 1 || api === undefined) {
     let over = false

@@ -7,6 +7,7 @@ import type { DType, TypedArray } from "../dtype.ts"
 import type { Shape } from "../shape.ts"
 import { allocate, arrayFrom, defaultFloat, isDType } from "../dtype.ts"
 import { check, describeValue, TensorError } from "../errors.ts"
+import { checkOptions } from "../options.ts"
 import { checkShape, showShape, sizeOf } from "../shape.ts"
 import { Tensor } from "../tensor.ts"
 
@@ -17,6 +18,12 @@ export type NestedArray = number | ReadonlyArray<NestedArray>
 export interface DTypeOption {
   readonly dtype?: DType
 }
+
+const dtypeSpec = { dtype: "dtype" } as const
+
+/** The checked `{ dtype }` options of `op`. */
+const dtypeOption = (op: string, options: DTypeOption | undefined): DTypeOption =>
+  checkOptions(op, options, dtypeSpec)
 
 const checkDType = (op: string, dtype: unknown): DType => {
   if (!isDType(dtype))
@@ -48,7 +55,8 @@ const inferShape = (value: NestedArray): number[] => {
  * const b = T.tensor([10, 20], { dtype: "float64" })
  * const i = T.tensor(3, { dtype: "int32" })
  */
-export const tensor = (value: NestedArray | TypedArray, options: DTypeOption = {}): Tensor => {
+export const tensor = (value: NestedArray | TypedArray, given?: DTypeOption): Tensor => {
+  const options = dtypeOption("tensor", given)
   if (ArrayBuffer.isView(value)) {
     const typed = value
     const dtype = checkDType(
@@ -110,13 +118,17 @@ export const tensor = (value: NestedArray | TypedArray, options: DTypeOption = {
  * import * as T from "@fnn/tensor"
  * T.full([2, 3], 7) // 2×3 of sevens, float32
  */
-export const full = (shape: Shape, value: number, options: DTypeOption = {}): Tensor => {
-  const s = checkShape("full", "shape", shape)
-  const dtype = checkDType("full", options.dtype ?? defaultFloat)
-  check(typeof value === "number", "full", () => `value must be a number, got ${typeof value}`)
+export const full = (shape: Shape, value: number, options?: DTypeOption): Tensor =>
+  filled("full", shape, value, options)
+
+const filled = (op: string, shape: Shape, value: number, given?: DTypeOption): Tensor => {
+  const options = dtypeOption(op, given)
+  const s = checkShape(op, "shape", shape)
+  const dtype = checkDType(op, options.dtype ?? defaultFloat)
+  check(typeof value === "number", op, () => `value must be a number, got ${typeof value}`)
   check(
     dtype !== "int32" || Number.isInteger(value),
-    "full",
+    op,
     () => `value ${value} is not an integer, but dtype is int32`,
   )
   const out = allocate(dtype, sizeOf(s))
@@ -131,7 +143,8 @@ export const full = (shape: Shape, value: number, options: DTypeOption = {}): Te
  * import * as T from "@fnn/tensor"
  * T.zeros([3]) // [0, 0, 0]
  */
-export const zeros = (shape: Shape, options: DTypeOption = {}): Tensor => full(shape, 0, options)
+export const zeros = (shape: Shape, options?: DTypeOption): Tensor =>
+  filled("zeros", shape, 0, options)
 
 /**
  * Ones of `shape`.
@@ -140,7 +153,8 @@ export const zeros = (shape: Shape, options: DTypeOption = {}): Tensor => full(s
  * import * as T from "@fnn/tensor"
  * T.ones([2, 2], { dtype: "int32" })
  */
-export const ones = (shape: Shape, options: DTypeOption = {}): Tensor => full(shape, 1, options)
+export const ones = (shape: Shape, options?: DTypeOption): Tensor =>
+  filled("ones", shape, 1, options)
 
 const like = (op: string, x: unknown): Tensor => {
   if (x instanceof Tensor) return x
@@ -148,12 +162,16 @@ const like = (op: string, x: unknown): Tensor => {
 }
 
 /** Zeros with the shape and dtype of `x`. */
-export const zerosLike = (x: Tensor, options: DTypeOption = {}): Tensor =>
-  full(like("zerosLike", x).shape, 0, { dtype: options.dtype ?? x.dtype })
+export const zerosLike = (x: Tensor, options?: DTypeOption): Tensor =>
+  filled("zerosLike", like("zerosLike", x).shape, 0, {
+    dtype: dtypeOption("zerosLike", options).dtype ?? x.dtype,
+  })
 
 /** Ones with the shape and dtype of `x`. */
-export const onesLike = (x: Tensor, options: DTypeOption = {}): Tensor =>
-  full(like("onesLike", x).shape, 1, { dtype: options.dtype ?? x.dtype })
+export const onesLike = (x: Tensor, options?: DTypeOption): Tensor =>
+  filled("onesLike", like("onesLike", x).shape, 1, {
+    dtype: dtypeOption("onesLike", options).dtype ?? x.dtype,
+  })
 
 /**
  * Evenly spaced values in `[start, stop)` with `step`, as NumPy's `arange`; `arange(n)` is
@@ -168,8 +186,9 @@ export const arange = (
   startOrStop: number,
   stop?: number,
   step = 1,
-  options: DTypeOption = {},
+  given?: DTypeOption,
 ): Tensor => {
+  const options = dtypeOption("arange", given)
   const [start, end] = stop === undefined ? [0, startOrStop] : [startOrStop, stop]
   for (const [name, v] of [
     ["start", start],
@@ -193,12 +212,8 @@ export const arange = (
  * import * as T from "@fnn/tensor"
  * T.linspace(0, 1, 5) // [0, 0.25, 0.5, 0.75, 1]
  */
-export const linspace = (
-  start: number,
-  stop: number,
-  num: number,
-  options: DTypeOption = {},
-): Tensor => {
+export const linspace = (start: number, stop: number, num: number, given?: DTypeOption): Tensor => {
+  const options = dtypeOption("linspace", given)
   check(
     Number.isInteger(num) && num >= 0,
     "linspace",
@@ -223,7 +238,8 @@ export const linspace = (
  * import * as T from "@fnn/tensor"
  * T.eye(3)
  */
-export const eye = (n: number, m: number = n, options: DTypeOption = {}): Tensor => {
+export const eye = (n: number, m: number = n, given?: DTypeOption): Tensor => {
+  const options = dtypeOption("eye", given)
   checkShape("eye", "size", [n, m])
   const dtype = checkDType("eye", options.dtype ?? defaultFloat)
   const out = allocate(dtype, n * m)

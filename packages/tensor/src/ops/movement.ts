@@ -3,7 +3,8 @@
  * @module
  */
 import { bind } from "../dispatch.ts"
-import { check, TensorError } from "../errors.ts"
+import { check, describeValue, TensorError } from "../errors.ts"
+import { checkOptions } from "../options.ts"
 import type { Shape } from "../shape.ts"
 import {
   broadcastShapes,
@@ -166,6 +167,12 @@ export const slice = (
  * T.concat([T.zeros([2, 3]), T.ones([1, 3])]).shape // [3, 3]
  */
 export const concat = (inputs: ReadonlyArray<TensorLike>, axis = 0): Tensor => {
+  check(
+    Array.isArray(inputs),
+    "concat",
+    () =>
+      `takes an array of tensors, got ${inputs instanceof Tensor ? "a Tensor" : describeValue(inputs)}: write concat([a, b], axis)`,
+  )
   check(inputs.length > 0, "concat", () => "needs at least one tensor")
   const xs = promote("concat", inputs)
   const first = xs[0]!
@@ -189,6 +196,12 @@ export const concat = (inputs: ReadonlyArray<TensorLike>, axis = 0): Tensor => {
  * T.stack([T.zeros([3]), T.ones([3])]).shape // [2, 3]
  */
 export const stack = (inputs: ReadonlyArray<TensorLike>, axis = 0): Tensor => {
+  check(
+    Array.isArray(inputs),
+    "stack",
+    () =>
+      `takes an array of tensors, got ${inputs instanceof Tensor ? "a Tensor" : describeValue(inputs)}: write stack([a, b], axis)`,
+  )
   check(inputs.length > 0, "stack", () => "needs at least one tensor")
   const xs = promote("stack", inputs)
   const first = xs[0]!
@@ -274,8 +287,9 @@ export const take = (input: TensorLike, indices: TensorLike, axis?: number): Ten
 export const oneHot = (
   labels: TensorLike,
   n: number,
-  options: { readonly dtype?: "float32" | "float64" | "int32" } = {},
+  given?: { readonly dtype?: "float32" | "float64" | "int32" },
 ): Tensor => {
+  const options = checkOptions("oneHot", given, { dtype: "dtype" })
   const l = asTensor("oneHot", "labels", labels)
   check(l.dtype === "int32", "oneHot", () => `labels must be int32, got ${l.dtype}`)
   check(Number.isInteger(n) && n > 0, "oneHot", () => `n must be a positive integer, got ${n}`)

@@ -6,6 +6,7 @@
 import { bind } from "../dispatch.ts"
 import { defaultFloat, isFloat } from "../dtype.ts"
 import { check } from "../errors.ts"
+import { checkOptions } from "../options.ts"
 import { keptShape, normalizeAxes, normalizeAxis, sizeOf } from "../shape.ts"
 import type { Tensor } from "../tensor.ts"
 import type { TensorLike } from "./convert.ts"
@@ -25,9 +26,14 @@ export interface AxisOptions {
   readonly keepDims?: boolean
 }
 
+const reduceSpec = { axis: "integers", keepDims: "boolean" } as const
+const axisSpec = { axis: "integer", keepDims: "boolean" } as const
+const softmaxSpec = { axis: "integer" } as const
+
 const reduceWith =
   (op: string, prim: "sum" | "max") =>
-  (input: TensorLike, options: ReduceOptions = {}): Tensor => {
+  (input: TensorLike, given?: ReduceOptions): Tensor => {
+    const options = checkOptions(op, given, reduceSpec)
     const x = asTensor(op, "x", input)
     const axes = normalizeAxes(op, options.axis, x.rank)
     if (prim === "max")
@@ -66,8 +72,8 @@ const maxAs = (op: string): typeof max => (op === "max" ? max : reduceWith(op, "
  * import * as T from "@fnn/tensor"
  * T.min(T.tensor([[1, 5], [3, 4]])) // 1
  */
-export const min = (x: TensorLike, options: ReduceOptions = {}): Tensor =>
-  neg(maxAs("min")(neg(asTensor("min", "x", x)), options))
+export const min = (x: TensorLike, options?: ReduceOptions): Tensor =>
+  neg(maxAs("min")(neg(asTensor("min", "x", x)), checkOptions("min", options, reduceSpec)))
 
 /**
  * Arithmetic mean over `axis`; integers average as float32.
@@ -75,7 +81,8 @@ export const min = (x: TensorLike, options: ReduceOptions = {}): Tensor =>
  * import * as T from "@fnn/tensor"
  * T.mean(T.tensor([1, 2, 3, 4])) // 2.5
  */
-export const mean = (input: TensorLike, options: ReduceOptions = {}): Tensor => {
+export const mean = (input: TensorLike, given?: ReduceOptions): Tensor => {
+  const options = checkOptions("mean", given, reduceSpec)
   const x = asTensor("mean", "x", input)
   const axes = normalizeAxes("mean", options.axis, x.rank)
   const count = sizeOf(axes.map((a) => x.shape[a]!))
@@ -85,7 +92,8 @@ export const mean = (input: TensorLike, options: ReduceOptions = {}): Tensor => 
 
 const argWith =
   (op: string, flip: boolean) =>
-  (input: TensorLike, options: AxisOptions = {}): Tensor => {
+  (input: TensorLike, given?: AxisOptions): Tensor => {
+    const options = checkOptions(op, given, axisSpec)
     const x0 = asTensor(op, "x", input)
     const flat = options.axis === undefined
     const x = flat ? reshape(x0, [-1]) : x0
@@ -123,7 +131,8 @@ export const argmin = argWith("argmin", true)
  * import * as T from "@fnn/tensor"
  * T.logSumExp(T.tensor([1e4, 1e4])) // 1e4 + log 2
  */
-export const logSumExp = (input: TensorLike, options: ReduceOptions = {}): Tensor => {
+export const logSumExp = (input: TensorLike, given?: ReduceOptions): Tensor => {
+  const options = checkOptions("logSumExp", given, reduceSpec)
   const x0 = asTensor("logSumExp", "x", input)
   const x = isFloat(x0.dtype) ? x0 : cast(x0, defaultFloat)
   const m = maxAs("logSumExp")(x, { ...options, keepDims: true })
@@ -155,7 +164,8 @@ const shiftByMax = (op: string, x: Tensor, axis: number): Tensor => {
  * import * as T from "@fnn/tensor"
  * T.logSoftmax(T.tensor([[1, 2, 3]]))
  */
-export const logSoftmax = (input: TensorLike, options: { readonly axis?: number } = {}): Tensor => {
+export const logSoftmax = (input: TensorLike, given?: { readonly axis?: number }): Tensor => {
+  const options = checkOptions("logSoftmax", given, softmaxSpec)
   const x0 = asTensor("logSoftmax", "x", input)
   const x = isFloat(x0.dtype) ? x0 : cast(x0, defaultFloat)
   const axis = options.axis ?? -1
@@ -170,7 +180,8 @@ export const logSoftmax = (input: TensorLike, options: { readonly axis?: number 
  * import * as T from "@fnn/tensor"
  * T.softmax(T.tensor([[1, 2, 3]]))
  */
-export const softmax = (input: TensorLike, options: { readonly axis?: number } = {}): Tensor => {
+export const softmax = (input: TensorLike, given?: { readonly axis?: number }): Tensor => {
+  const options = checkOptions("softmax", given, softmaxSpec)
   const x0 = asTensor("softmax", "x", input)
   const x = isFloat(x0.dtype) ? x0 : cast(x0, defaultFloat)
   const axis = options.axis ?? -1

@@ -356,3 +356,43 @@ describe("a program using parallel steps", () => {
     expect(result.status).toBe(0)
   }, 40000)
 })
+
+describe("two threads combine shards exactly as documented", () => {
+  // float32 parameters: the reference rounds where the step rounds, so the match is bit for bit
+  const net: Layer = nn.serial(nn.Dense(5), nn.Tanh, nn.Dense(3))
+  const [, params] = net.init(T.random.key(11), [-1, 4])
+  const optimizer: GradientTransformation<OptState> = nn.sgd(0.5)
+  let step: ParallelStep<Params, OptState>
+  beforeAll(async () => {
+    step = await parallelTrainStep({
+      net,
+      loss: nn.softmaxCrossEntropy,
+      optimizer,
+      threads: 2,
+      kernels: "reference",
+    })
+  }, 60000)
+  afterAll(() => step.close())
+
+  it("g = fround(w₀·g₀ + w₁·g₁) with wᵢ = nᵢ/n, then p + fround(−lr·g), bit for bit", () => {
+    const batch = makeBatch(300, 5, 4, 3, "softmaxCrossEntropy", "float32") // shards of 2 and 3
+    const bounds = [0, 2, 5]
+    const shardGrads = [0, 1].map((i) => {
+      const x = T.slice(batch.x, [bounds[i]!], [bounds[i + 1]!])
+      const y = T.slice(batch.y, [bounds[i]!], [bounds[i + 1]!])
+      const f = (p: Params): Tensor => nn.softmaxCrossEntropy(net.apply(p, x), y)
+      return leaves(valueAndGrad(f)(params)[1])
+    })
+    const [w0, w1] = [2 / 5, 3 / 5]
+    const r = step(nn.trainState(params, optimizer), batch)
+    leaves(r.state.params).forEach((p, j) => {
+      const before = leaves(params)[j]!.data
+      const [a, b] = [shardGrads[0]![j]!.data, shardGrads[1]![j]!.data]
+      const expected = Float32Array.from(before, (v, t) => {
+        const g = Math.fround(w0 * a[t]! + w1 * b[t]!)
+        return Math.fround(v + Math.fround(-0.5 * g))
+      })
+      expect([...p.data]).toEqual([...expected])
+    })
+  })
+})

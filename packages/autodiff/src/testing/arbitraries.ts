@@ -80,6 +80,11 @@ export interface TensorOptions {
   readonly avoid?: ReadonlyArray<number>
   /** The distance kept from each `avoid` point (default 1e-2). */
   readonly margin?: number
+  /**
+   * Draw from four evenly spaced values in `[min, max]` (after `avoid`), so that equal entries
+   * are common: for testing how ties (in `max`, `argmax`, `maximum`) are decided.
+   */
+  readonly ties?: boolean
 }
 
 /**
@@ -112,7 +117,9 @@ export const arbTensor = (
   const value =
     dtype === "int32"
       ? fc.integer({ min: Math.ceil(min), max: Math.floor(max) })
-      : fc.double({ min, max, noNaN: true }).map(push)
+      : options.ties === true
+        ? fc.integer({ min: 0, max: 3 }).map((i) => push(min + (i * (max - min)) / 3))
+        : fc.double({ min, max, noNaN: true }).map(push)
   const ofShape = (s: T.Shape): fc.Arbitrary<T.Tensor> => {
     const n = s.reduce((a, d) => a * d, 1)
     return fc

@@ -19,9 +19,16 @@ export const uniformStream = (seed: number): (() => number) => {
   }
 }
 
-/** A tensor shaped like `like` (same dtype) with uniform entries in `[-1, 1)`. */
-export const uniformLike = (like: T.Tensor, next: () => number): T.Tensor => {
+/**
+ * A direction shaped like `like` (same dtype) with entries of random sign and magnitude in
+ * `[0.5, 1)`: no entry is near 0, so a wrong derivative cannot hide behind a tiny component of
+ * the direction.
+ */
+export const directionLike = (like: T.Tensor, next: () => number): T.Tensor => {
   const data = allocate(like.dtype, like.size)
-  for (let i = 0; i < data.length; i++) data[i] = next()
+  for (let i = 0; i < data.length; i++) {
+    const u = next()
+    data[i] = u < 0 ? -0.5 + u / 2 : 0.5 + u / 2
+  }
   return new T.Tensor(like.dtype, like.shape, data)
 }

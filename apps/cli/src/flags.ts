@@ -58,6 +58,33 @@ export const inputs = 784
 export const classes = 10
 /** The widest layer accepted. */
 export const maxUnits = 65536
+/** The most layer widths `--arch` takes (inputs and outputs included). */
+export const maxWidths = 64
+/** The most weights and biases a network of `--arch` may have. */
+export const maxParameters = 10_000_000
+
+/** The weights and biases of the dense layers between `widths`. */
+export const parametersOf = (widths: ReadonlyArray<number>): number =>
+  widths.slice(1).reduce((n, w, i) => n + widths[i]! * w + w, 0)
+
+/**
+ * What is wrong with layer widths as an architecture, or `undefined`: how many there are, each
+ * width, the first and the last, the number of parameters.
+ */
+export const archProblem = (widths: ReadonlyArray<number>): string | undefined => {
+  const form = "layer widths joined by dashes, like 784-16-16-10"
+  if (widths.length < 2 || widths.length > maxWidths)
+    return `${form}, from 2 to ${maxWidths} of them`
+  if (widths.some((n) => !Number.isSafeInteger(n) || n < 1 || n > maxUnits))
+    return `${form}, each from 1 to ${maxUnits}`
+  if (widths[0] !== inputs) return `${form} starting at ${inputs} (one input per pixel)`
+  if (widths[widths.length - 1] !== classes)
+    return `${form} ending at ${classes} (one output per digit)`
+  const n = parametersOf(widths)
+  if (n > maxParameters)
+    return `${form}, with at most ${maxParameters.toLocaleString("en-US")} weights and biases (this one has ${n.toLocaleString("en-US")})`
+  return undefined
+}
 
 /**
  * Layer widths `784-…-10`: positive integers joined by `-`, from 784 inputs to 10 outputs.
@@ -70,21 +97,13 @@ export const archFlag =
   (command?: string) =>
   (value: string): Decoded<number[]> => {
     const parts = value.trim().split("-")
-    const widths = parts.map(Number)
-    const form = "layer widths joined by dashes, like 784-16-16-10"
     if (parts.length < 2 || !parts.every((p) => /^\d+$/.test(p)))
-      return E.left(bad("--arch", value, form, command))
-    if (widths.some((n) => n < 1 || n > maxUnits))
-      return E.left(bad("--arch", value, `${form}, each from 1 to ${maxUnits}`, command))
-    if (widths[0] !== inputs)
       return E.left(
-        bad("--arch", value, `${form} starting at ${inputs} (one input per pixel)`, command),
+        bad("--arch", value, "layer widths joined by dashes, like 784-16-16-10", command),
       )
-    if (widths[widths.length - 1] !== classes)
-      return E.left(
-        bad("--arch", value, `${form} ending at ${classes} (one output per digit)`, command),
-      )
-    return E.right(widths)
+    const widths = parts.map(Number)
+    const problem = archProblem(widths)
+    return problem === undefined ? E.right(widths) : E.left(bad("--arch", value, problem, command))
   }
 
 /** Decodes an optional flag: absent stays `undefined`. */

@@ -34,6 +34,9 @@ export interface RunIO {
 /** The exit code after Ctrl-C (128 + SIGINT), as shells report it. */
 export const interruptedExitCode = 130
 
+/** The exit code when the reader of the output went away (128 + SIGPIPE), as shells report it. */
+export const brokenPipeExitCode = 141
+
 /** An absolute path for `p` as given on the command line. */
 export const resolvePath = (io: RunIO, p: string): string =>
   isAbsolute(p) ? p : resolve(io.cwd ?? process.cwd(), p)

@@ -6,11 +6,13 @@
  * @module
  */
 import { Command, CommanderError } from "@commander-js/extra-typings"
+import * as nn from "@fnn/nn"
 import { fastKernelsInstalled, installFastKernels } from "@fnn/tensor/fast"
 import type { CliError } from "./errors.ts"
 import { errorLine, exitCodeOf } from "./errors.ts"
 import type { RunIO } from "./io.ts"
 import { evaluate } from "./commands/eval.ts"
+import { exportCommand } from "./commands/export.ts"
 import { predict } from "./commands/predict.ts"
 import { show } from "./commands/show.ts"
 import { defaultLr, defaults, trainCommand } from "./commands/train.ts"
@@ -43,6 +45,7 @@ const build = (io: RunIO, done: (code: number) => void): Command => {
         "fnn predict --model model.safetensors --index 0",
         "fnn show --index 7",
         "fnn weights --model model.safetensors --out weights.png",
+        "fnn export --model model.safetensors --out model.onnx",
       ]),
     )
 
@@ -78,6 +81,14 @@ const build = (io: RunIO, done: (code: number) => void): Command => {
       "--weight-decay <rate>",
       `L2 weight decay; decoupled (AdamW) with adam (default: ${defaults.weightDecay})`,
     )
+    .option(
+      "--dp-clip <norm>",
+      "DP-SGD: clip each example's gradient to this L2 norm (with --dp-noise)",
+    )
+    .option(
+      "--dp-noise <sigma>",
+      "DP-SGD: Gaussian noise of standard deviation sigma × clip on the summed gradients",
+    )
     .option("--epochs <n>", `passes over the training set (default: ${defaults.epochs})`)
     .option("--batch-size <n>", `examples per step (default: ${defaults.batchSize})`)
     .option(
@@ -99,6 +110,7 @@ const build = (io: RunIO, done: (code: number) => void): Command => {
         "fnn train --limit 2000 --epochs 1 --out small.safetensors",
         "fnn train --activation relu --optimizer adam --epochs 10",
         "fnn train --resume model.safetensors",
+        "fnn train --dp-clip 1 --dp-noise 1.1 --epochs 5",
       ]),
     )
     .action(async (flags) => done(await trainCommand(flags, io)))
@@ -161,6 +173,22 @@ const build = (io: RunIO, done: (code: number) => void): Command => {
     .option("--layer <n>", "which layer of weights, 1 = from the pixels (default: 1)")
     .addHelpText("after", examples(["fnn weights --model model.safetensors --out weights.png"]))
     .action(async (flags) => done(await weights(flags, io)))
+
+  program
+    .command("export")
+    .summary("write a model as an ONNX file for ONNX Runtime and other engines")
+    .description(
+      "Write a model as an ONNX file (opset " +
+        String(nn.onnxOpset) +
+        ') with a dynamic batch axis: input "input", output "output" (the network\'s own ' +
+        "outputs: logits for a model trained with cross-entropy). The checkpoint's metadata goes " +
+        "along in the file's metadata.",
+    )
+    .requiredOption("--model <file>", "a model written by fnn train")
+    .requiredOption("--out <file>", "the ONNX file to write")
+    .option("--json", "print one JSON object describing the file")
+    .addHelpText("after", examples(["fnn export --model model.safetensors --out model.onnx"]))
+    .action(async (flags) => done(await exportCommand(flags, io)))
 
   return program
 }

@@ -67,7 +67,7 @@ export const bind = <P extends Primitive>(
   if (!top.active)
     throw new TensorError(
       prim,
-      "a tracer from a finished transformation was used: a value computed inside grad/vjp/jvp escaped (e.g. stored in a variable outside the function) and cannot be used afterwards",
+      "a tracer from a finished transformation was used: a value computed inside grad/vjp/jvp/vmap escaped (e.g. stored in a variable outside the function) and cannot be used afterwards",
     )
   return top.process(prim, inputs, params)
 }

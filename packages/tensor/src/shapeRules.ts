@@ -10,6 +10,7 @@ import type { DType } from "./dtype.ts"
 import type { Params, Primitive, UnaryPrimitive, BinaryPrimitive } from "./primitives.ts"
 import type { Shape } from "./shape.ts"
 import { broadcastShapes } from "./shape.ts"
+import { samplerDType } from "./random/samplers.ts"
 
 /** An abstract value: what is known of a tensor while tracing without data. */
 export interface Aval {
@@ -100,6 +101,17 @@ export const shapeRules: { readonly [P in Primitive]: ShapeRule<P> } = {
     shape: [...x!.shape.slice(0, axis), ...indices!.shape, ...x!.shape.slice(axis + 1)],
   }),
   scatterAdd: ([updates], { shape }) => ({ dtype: updates!.dtype, shape }),
+  threefry2x32: ([keys, counters]) => ({
+    dtype: "int32",
+    shape: [
+      ...broadcastShapes("threefry2x32", keys!.shape.slice(0, -1), counters!.shape.slice(0, -1)),
+      2,
+    ],
+  }),
+  sample: ([keys], { sampler, shape }) => ({
+    dtype: samplerDType(sampler),
+    shape: [...keys!.shape.slice(0, -1), ...shape],
+  }),
   matmul: ([a, b], { transposeA, transposeB }) => {
     const ra = a!.shape.length
     const rb = b!.shape.length

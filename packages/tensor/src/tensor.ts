@@ -99,15 +99,18 @@ export interface Trace {
 }
 
 /**
- * A tensor that stands for a value inside a transformation. It carries the concrete `primal`
- * value (possibly itself a tracer of an outer transformation), so its data can be read.
+ * A tensor that stands for a value inside a transformation. Autodiff's tracers carry the concrete
+ * `primal` value (possibly itself a tracer of an outer transformation), so their data can be
+ * read; a tracer standing for many values at once (vmap's) is not `concrete` and its data cannot
+ * be read.
  */
 export abstract class Tracer extends Tensor {
   abstract override get trace(): Trace
   abstract get primal(): Tensor
 
-  constructor(primal: Tensor) {
-    super(primal.dtype, primal.shape, undefined)
+  /** `like`'s dtype and shape are the tracer's: the value it stands for, as the function sees it. */
+  constructor(like: { readonly dtype: DType; readonly shape: Shape }) {
+    super(like.dtype, like.shape, undefined)
   }
 
   override get data(): TypedArray {
@@ -117,7 +120,19 @@ export abstract class Tracer extends Tensor {
   override get isAbstract(): boolean {
     return this.primal.isAbstract
   }
+
+  /** Whether `data` holds this tensor's values (ops that check values skip the check if not). */
+  get concrete(): boolean {
+    return true
+  }
 }
+
+/**
+ * Whether the values of `x` can be read: it is a tensor, or a tracer carrying one value, and not a
+ * stand-in traced without data (`isAbstract`).
+ */
+export const isConcrete = (x: Tensor): boolean =>
+  !x.isAbstract && (!(x instanceof Tracer) || x.concrete)
 
 /** Whether `x` is a tensor (or a tracer standing for one). */
 export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor

@@ -225,6 +225,33 @@ export const callArbs: { readonly [P in Primitive]: fc.Arbitrary<Call<P>> } = {
         })),
     ),
   ),
+  threefry2x32: broadcastPairArb
+    .filter(([s, t]) => s.length < 4 && t.length < 4)
+    .chain(([s, t]) =>
+      fc.tuple(
+        tensorArb([...s, 2], "int32", () => fc.integer()),
+        tensorArb([...t, 2], "int32", () => fc.integer()),
+      ),
+    )
+    .map((inputs) => ({ prim: "threefry2x32" as const, inputs, params: none })),
+  sample: fc
+    .tuple(
+      shapeArb(2),
+      shapeArb(2),
+      fc.constantFrom<Params["sample"]["sampler"]>(
+        { kind: "uniform", dtype: "float32", min: -1, max: 2 },
+        { kind: "normal", dtype: "float64", mean: 0, std: 1 },
+        { kind: "bernoulli", p: 0.3 },
+        { kind: "randint", min: -3, max: 7 },
+      ),
+    )
+    .chain(([batch, shape, sampler]) =>
+      tensorArb([...batch, 2], "int32", () => fc.integer()).map((k) => ({
+        prim: "sample" as const,
+        inputs: [k],
+        params: { sampler, shape },
+      })),
+    ),
   matmul: fc
     .tuple(
       shapeArb(2, 3),

@@ -31,7 +31,7 @@ export type VjpRule<P extends Primitive> = (
 
 const none: Cotangents = []
 
-/** Piecewise constant (comparisons, argmax, sign): no cotangent flows back. */
+/** Piecewise constant (comparisons, argmax, sign) or of integer inputs: no cotangent flows back. */
 const zero = (): Cotangents => none
 
 /** An elementwise primitive: `x̄ᵢ = ∂y/∂xᵢ ⊙ ȳ` (diagonal Jacobians are their own transposes). */
@@ -137,4 +137,7 @@ export const vjpRules: { readonly [P in Primitive]: VjpRule<P> } = {
         ? bind("matmul", [g, a!], { transposeA: true, transposeB: ta })
         : bind("matmul", [a!, g], { transposeA: !ta, transposeB: false }),
   ],
+  // keys are integers: no cotangent flows back to them
+  threefry2x32: zero,
+  sample: zero,
 }

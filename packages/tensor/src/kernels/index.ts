@@ -17,6 +17,7 @@ import {
   transpose,
 } from "./movement.ts"
 import { matmul } from "./matmul.ts"
+import { sample, threefry2x32 } from "./random.ts"
 
 /** The complete table of reference kernels. */
 export const referenceKernels: Kernels = {
@@ -55,4 +56,6 @@ export const referenceKernels: Kernels = {
   gather,
   scatterAdd,
   matmul,
+  threefry2x32,
+  sample,
 }

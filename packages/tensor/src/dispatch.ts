@@ -9,13 +9,20 @@
  */
 import type { Params, Primitive } from "./primitives.ts"
 import type { Tensor, Trace } from "./tensor.ts"
+import type { TypedArray } from "./dtype.ts"
 import { TensorError } from "./errors.ts"
 import { referenceKernels } from "./kernels/index.ts"
 
-/** An eager implementation of one primitive on concrete tensors. */
+/**
+ * An eager implementation of one primitive on concrete tensors. A caller that planned memory may
+ * pass `out`, an array of the output's dtype and size whose contents do not matter: a kernel may
+ * write its result there (and return a tensor over it) or ignore it and allocate. `out` never
+ * overlaps an input.
+ */
 export type Kernel<P extends Primitive> = (
   inputs: ReadonlyArray<Tensor>,
   params: Params[P],
+  out?: TypedArray,
 ) => Tensor
 
 /** One kernel per primitive. */

@@ -8,7 +8,9 @@ export { nextLevel } from "./levels.ts"
 export { checkOptions, describeOption, suggestOption } from "./options.ts"
 export type { OptionType, OptionsSpec } from "./options.ts"
 export type { Kernel, Kernels } from "./dispatch.ts"
-export { Tracer, isConcrete } from "./tensor.ts"
+export { Tracer, isConcrete, releaseData } from "./tensor.ts"
+export { shapeRules } from "./shapeRules.ts"
+export type { Aval, ShapeRule } from "./shapeRules.ts"
 export type { Trace } from "./tensor.ts"
 export type {
   Params,
@@ -33,5 +35,5 @@ export {
   shapesEqual,
   showShape,
 } from "./shape.ts"
-export { allocate, arrayFrom, byteSize, dtypeOf } from "./dtype.ts"
+export { allocate, arrayFrom, byteSize, dtypeOf, outputArray } from "./dtype.ts"
 export { defaultThreadCount, nodeBuiltin } from "./kernels/wasm/api.ts"

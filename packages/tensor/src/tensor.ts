@@ -12,6 +12,9 @@ import type { Primitive, Params } from "./primitives.ts"
 import type { Shape } from "./shape.ts"
 import { sizeOf } from "./shape.ts"
 import { format } from "./format.ts"
+import { TensorError } from "./errors.ts"
+
+let release: (t: Tensor, op: string, message: string) => void
 
 /**
  * An immutable n-dimensional array. Build one with `tensor`, `zeros`, `arange`…; read it with
@@ -24,7 +27,15 @@ import { format } from "./format.ts"
  * a.dtype // "float32"
  */
 export class Tensor {
-  readonly #data: TypedArray | undefined
+  #data: TypedArray | undefined
+  #released: readonly [op: string, message: string] | undefined
+
+  static {
+    release = (t, op, message) => {
+      t.#data = undefined
+      t.#released = [op, message]
+    }
+  }
 
   /** Wraps storage without copying. Prefer the constructors in `creation`. */
   constructor(
@@ -37,7 +48,18 @@ export class Tensor {
 
   /** The C-order element storage. Read only: tensors never change after they are made. */
   get data(): TypedArray {
-    return this.#data!
+    const d = this.#data
+    if (d === undefined && this.#released !== undefined)
+      throw new TensorError(this.#released[0], this.#released[1])
+    return d!
+  }
+
+  /**
+   * Whether the value is unknown: a stand-in that a transformation traces without data (`jit`).
+   * Its `dtype` and `shape` are known; reading its `data` throws.
+   */
+  get isAbstract(): boolean {
+    return false
   }
 
   /** The number of elements. */
@@ -99,14 +121,29 @@ export abstract class Tracer extends Tensor {
     return this.primal.data
   }
 
+  override get isAbstract(): boolean {
+    return this.primal.isAbstract
+  }
+
   /** Whether `data` holds this tensor's values (ops that check values skip the check if not). */
   get concrete(): boolean {
     return true
   }
 }
 
-/** Whether the values of `x` can be read: it is a tensor, or a tracer carrying one value. */
-export const isConcrete = (x: Tensor): boolean => !(x instanceof Tracer) || x.concrete
+/**
+ * Whether the values of `x` can be read: it is a tensor, or a tracer carrying one value, and not a
+ * stand-in traced without data (`isAbstract`).
+ */
+export const isConcrete = (x: Tensor): boolean =>
+  !x.isAbstract && (!(x instanceof Tracer) || x.concrete)
 
 /** Whether `x` is a tensor (or a tracer standing for one). */
 export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor
+
+/**
+ * Takes a tensor's storage away for good (a buffer donated to a compiled program that reuses it):
+ * any later read of its data throws a `TensorError` for `op` with `message`, which should name
+ * the tensor. Its dtype and shape stay readable.
+ */
+export const releaseData = (t: Tensor, op: string, message: string): void => release(t, op, message)

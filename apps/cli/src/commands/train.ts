@@ -296,7 +296,8 @@ const loop = async (
   const net = buildNet(recipe)
   const optimizer = optimizerOf(recipe, examples)
   const spec = { net, loss: lossOf(recipe.loss), optimizer }
-  const step = recipe.dp === undefined ? nn.trainStep(spec) : nn.privateTrainStep(spec)
+  const step =
+    recipe.dp === undefined ? nn.trainStep({ ...spec, jit: true }) : nn.privateTrainStep(spec)
   const arch = nn.describe(net)
   const shuffleRoot = T.random.foldIn(T.random.key(recipe.seed), 1)
   const parameters = nn.paramCount(start.state.params)

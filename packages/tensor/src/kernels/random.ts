@@ -4,7 +4,8 @@
  * @module
  */
 import type { Params } from "../primitives.ts"
-import { allocate } from "../dtype.ts"
+import { outputArray } from "../dtype.ts"
+import type { TypedArray } from "../dtype.ts"
 import { broadcastShapes, sizeOf } from "../shape.ts"
 import { Tensor } from "../tensor.ts"
 import { threefry2x32 as block } from "../random/threefry.ts"
@@ -12,12 +13,16 @@ import { prepareSampler, samplerDType } from "../random/samplers.ts"
 import { broadcastStrides } from "./strided.ts"
 
 /** Threefry-2x32 of each counter under its key; the axes before the last broadcast. */
-export const threefry2x32 = ([keys, counters]: ReadonlyArray<Tensor>): Tensor => {
+export const threefry2x32 = (
+  [keys, counters]: ReadonlyArray<Tensor>,
+  _params?: unknown,
+  into?: TypedArray,
+): Tensor => {
   const k = keys!
   const c = counters!
   const lead = broadcastShapes("threefry2x32", k.shape.slice(0, -1), c.shape.slice(0, -1))
   const n = sizeOf(lead)
-  const out = new Int32Array(2 * n)
+  const out = outputArray(into, "int32", 2 * n)
   const words = new Uint32Array(2)
   const kd = k.data
   const cd = c.data
@@ -52,14 +57,18 @@ export const threefry2x32 = ([keys, counters]: ReadonlyArray<Tensor>): Tensor =>
 }
 
 /** Values of `shape` for each key of `[...batch, 2]`, one key's values after another's. */
-export const sample = ([keys]: ReadonlyArray<Tensor>, params: Params["sample"]): Tensor => {
+export const sample = (
+  [keys]: ReadonlyArray<Tensor>,
+  params: Params["sample"],
+  into?: TypedArray,
+): Tensor => {
   const k = keys!
   const { sampler, shape } = params
   const fill = prepareSampler("sample", sampler)
   const n = sizeOf(shape)
   const batch = k.size / 2
   const dtype = samplerDType(sampler)
-  const out = allocate(dtype, batch * n)
+  const out = outputArray(into, dtype, batch * n)
   const kd = k.data
   for (let b = 0; b < batch; b++) fill(kd[2 * b]! >>> 0, kd[2 * b + 1]! >>> 0, out, b * n, n)
   return new Tensor(dtype, [...k.shape.slice(0, -1), ...shape], out)

@@ -1,0 +1,6 @@
+import { defineConfig } from "vitest/config"
+
+// Property tests trace and compile many small programs: allow for a busy machine rather than fail on time.
+export default defineConfig({
+  test: { name: "jit", include: ["test/**/*.test.ts"], testTimeout: 60_000 },
+})

@@ -20,6 +20,7 @@ interface ReadmeRecipe {
 const recipes: ReadonlyArray<ReadmeRecipe> = [
   { readme: "packages/tensor/README.md", together: false, shorten: [] },
   { readme: "packages/autodiff/README.md", together: false, shorten: [] },
+  { readme: "packages/jit/README.md", together: false, shorten: [] },
   {
     readme: "packages/nn/README.md",
     together: true,

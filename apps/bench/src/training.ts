@@ -153,10 +153,18 @@ const fnnStepTrainer = <S extends nn.OptState>(
   }
 }
 
-/** fnn: `nn.trainStep` with `nn.sgd` and `nn.softmaxCrossEntropy`, as a user would write it. */
-export const fnnTrainer = (w: Workload, params: nn.Params, engine = "fnn"): Trainer => {
+/**
+ * fnn: `nn.trainStep` with `nn.sgd` and `nn.softmaxCrossEntropy`, as a user would write it;
+ * `jit` compiles the loss and its gradient (`trainStep`'s `jit` option).
+ */
+export const fnnTrainer = (
+  w: Workload,
+  params: nn.Params,
+  engine = "fnn",
+  jit = false,
+): Trainer => {
   const optimizer = nn.sgd(w.lr)
-  const step = nn.trainStep({ net: network(w), loss: nn.softmaxCrossEntropy, optimizer })
+  const step = nn.trainStep({ net: network(w), loss: nn.softmaxCrossEntropy, optimizer, jit })
   return fnnStepTrainer(w, params, engine, optimizer, step, () => undefined)
 }
 

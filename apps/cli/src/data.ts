@@ -30,7 +30,8 @@ const loaded = new Map<string, Dataset>()
 
 /**
  * One split of MNIST from `dir` (the standard files, raw or `.gz`), or the embedded copy, reading
- * only that split's files. A split that loaded once is not read again by the same process.
+ * only that split's files: at least one example, every image 28 × 28. A split that loaded once
+ * is not read again by the same process.
  */
 export const loadSplit = (
   io: RunIO,
@@ -42,7 +43,11 @@ export const loadSplit = (
   const cached = loaded.get(key)
   if (cached !== undefined) return TE.right(cached)
   return pipe(
-    loadMnistSplit(split, resolved === undefined ? {} : { dir: resolved }),
+    loadMnistSplit(split, {
+      imageSize: [28, 28],
+      minExamples: 1,
+      ...(resolved === undefined ? {} : { dir: resolved }),
+    }),
     TE.mapLeft((error): CliError => ({ _tag: "DataError", error })),
     TE.tap((data) => {
       loaded.set(key, data)
@@ -87,28 +92,44 @@ export const checkShapes = (c: nn.Checkpoint): E.Either<string, void> => {
   return E.right(undefined)
 }
 
+/** The largest model file read: 256 MiB, some 67 million float32 parameters. */
+export const maxModelBytes = 256 * 2 ** 20
+
+/** Reads a checkpoint file of any fnn network: safetensors whose tensors match its architecture. */
+export const loadCheckpointFile = (
+  io: RunIO,
+  path: string,
+): TE.TaskEither<CliError, nn.Checkpoint> =>
+  pipe(
+    readBytes(resolvePath(io, path), path, "model", maxModelBytes),
+    TE.flatMapEither((bytes) =>
+      pipe(
+        nn.loadCheckpoint(bytes),
+        E.mapLeft((e): CliError => ({
+          _tag: "BadModel",
+          path,
+          reason: nn.renderCheckpointError(e),
+        })),
+      ),
+    ),
+  )
+
 /**
- * Reads and checks a model file: safetensors, an fnn architecture whose tensors match it, 784
+ * Reads and checks a model file (a regular file of at most `maxModelBytes`): safetensors, an fnn architecture whose tensors match it, 784
  * inputs and 10 outputs, and (when present) a well-formed training recipe.
  */
 export const loadModel = (io: RunIO, path: string): TE.TaskEither<CliError, Model> =>
   pipe(
-    readBytes(resolvePath(io, path), path, "model"),
-    TE.flatMapEither((bytes) =>
+    loadCheckpointFile(io, path),
+    TE.flatMapEither((checkpoint) =>
       pipe(
-        nn.loadCheckpoint(bytes),
-        E.mapLeft(nn.renderCheckpointError),
-        E.flatMap((checkpoint) =>
-          pipe(
-            checkShapes(checkpoint),
-            E.flatMap(() => readMeta(checkpoint.meta, metaKeys.recipe, RecipeCodec)),
-            E.map((recipe) => ({
-              checkpoint,
-              recipe,
-              outputs: outputKindOf(checkpoint.arch, recipe),
-            })),
-          ),
-        ),
+        checkShapes(checkpoint),
+        E.flatMap(() => readMeta(checkpoint.meta, metaKeys.recipe, RecipeCodec)),
+        E.map((recipe) => ({
+          checkpoint,
+          recipe,
+          outputs: outputKindOf(checkpoint.arch, recipe),
+        })),
         E.mapLeft((reason): CliError => ({ _tag: "BadModel", path, reason })),
       ),
     ),

@@ -67,6 +67,15 @@ export interface BadModel {
   readonly reason: string
 }
 
+/** A model that cannot be written in another format (a layer ONNX cannot express…). */
+export interface ExportFailed {
+  readonly _tag: "ExportFailed"
+  readonly path: string
+  /** The format it was to be written in, e.g. `ONNX`. */
+  readonly format: string
+  readonly reason: string
+}
+
 /** A file given as a PNG image is not one. */
 export interface BadPng {
   readonly _tag: "BadPng"
@@ -80,6 +89,17 @@ export interface BlankImage {
   readonly path: string
 }
 
+/** Training stopped because the loss stopped being a finite number. */
+export interface Diverged {
+  readonly _tag: "Diverged"
+  /** 1-based, as training reports them. */
+  readonly epoch: number
+  readonly batch: number
+  readonly loss: number
+  /** The checkpoint that keeps the last finished epoch, if one was written. */
+  readonly kept: string | undefined
+}
+
 /** Why a run of `fnn` failed. */
 export type CliError =
   | Usage
@@ -90,8 +110,10 @@ export type CliError =
   | ReadFailed
   | WriteFailed
   | BadModel
+  | ExportFailed
   | BadPng
   | BlankImage
+  | Diverged
 
 /** 2 for mistakes on the command line (fix the flags), 1 for everything met while running. */
 export const exitCodeOf = (e: CliError): 1 | 2 => {
@@ -133,10 +155,17 @@ export const renderCliError = (e: CliError): string => {
       return `cannot write ${e.path}: ${e.message} (nothing was written)`
     case "BadModel":
       return `${e.path} is not a usable fnn model: ${e.reason}`
+    case "ExportFailed":
+      return `cannot export ${e.path} to ${e.format}: ${e.reason}`
     case "BadPng":
       return `${e.path} is not a PNG image fnn can read: ${e.reason}`
     case "BlankImage":
       return `${e.path} has nothing drawn on it: every pixel has the background colour`
+    case "Diverged":
+      return (
+        `training diverged: the loss of batch ${e.batch} in epoch ${e.epoch} is ${e.loss} ` +
+        `(a lower --lr may help); ${e.kept === undefined ? "nothing was written" : `${e.kept} keeps the last state saved before it`}`
+      )
   }
 }
 

@@ -6,7 +6,7 @@
 import * as E from "fp-ts/lib/Either.js"
 import { TensorError } from "@fnn/tensor"
 import type { CliError } from "./errors.ts"
-import { buildNet, spatialToken } from "./model.ts"
+import { buildNet } from "./model.ts"
 
 type Decoded<A> = E.Either<CliError, A>
 
@@ -60,6 +60,85 @@ export const inputs = 784
 export const classes = 10
 /** The widest layer accepted. */
 export const maxUnits = 65536
+/** The most layer widths `--arch` takes (inputs and outputs included). */
+export const maxWidths = 64
+/** The most weights and biases a network of `--arch` may have. */
+export const maxParameters = 10_000_000
+
+/** A convolution or pooling token of `--arch` (see `archFlag`): `c6k5`, `c16k5v`, `p2`, `a2`. */
+export const spatialToken = /^(c(\d+)k(\d+)(v?)|([pa])(\d+))$/
+
+/**
+ * The weights and biases of a network of `--arch` layers: dense layers between widths, and
+ * convolutions (`k × k × in × n + n`) over the 28 × 28 image, whose shape after each
+ * convolution or pooling decides the width the next dense layer sees.
+ */
+export const parametersOf = (arch: ReadonlyArray<number | string>): number => {
+  let n = 0
+  let channels = 1
+  arch.forEach((u, i) => {
+    if (i === 0) return
+    if (typeof u === "string") {
+      const m = spatialToken.exec(u)
+      if (m?.[2] !== undefined) {
+        const [filters, k] = [Number(m[2]), Number(m[3])]
+        n += k * k * channels * filters + filters
+        channels = filters
+      }
+      return
+    }
+    const previous = arch[i - 1]!
+    const fanIn =
+      typeof previous === "number"
+        ? previous
+        : buildNet({ arch: arch.slice(0, i), activation: "relu", loss: "cross-entropy" })
+            .outputShape([-1, inputs])
+            .slice(1)
+            .reduce((a, b) => a * b, 1)
+    n += fanIn * u + u
+  })
+  return n
+}
+
+/**
+ * What is wrong with layers as an architecture, or `undefined`: how many there are, each token
+ * and width, the first and the last, whether a convolution stack fits 28 × 28 images, the number
+ * of parameters.
+ */
+export const archProblem = (arch: ReadonlyArray<number | string>): string | undefined => {
+  const form =
+    "layers joined by dashes, like 784-16-16-10 or 784-c6k5-p2-c16k5v-p2-120-84-10, or lenet5"
+  if (arch.length < 2 || arch.length > maxWidths) return `${form}, from 2 to ${maxWidths} of them`
+  if (
+    arch.some((p) => typeof p === "string" && !spatialToken.test(p)) ||
+    typeof arch[0] !== "number" ||
+    typeof arch[arch.length - 1] !== "number"
+  )
+    return form
+  const sizes = arch.flatMap((p) =>
+    typeof p === "number"
+      ? [p]
+      : (spatialToken.exec(p) ?? []).slice(2).filter(isDigits).map(Number),
+  )
+  if (sizes.some((n) => !Number.isSafeInteger(n) || n < 1 || n > maxUnits))
+    return `${form}, each from 1 to ${maxUnits}`
+  if (arch[0] !== inputs) return `${form} starting at ${inputs} (one input per pixel)`
+  if (arch[arch.length - 1] !== classes)
+    return `${form} ending at ${classes} (one output per digit)`
+  if (arch.some((p) => typeof p === "string"))
+    try {
+      buildNet({ arch, activation: "relu", loss: "cross-entropy" }).outputShape([-1, inputs])
+    } catch (e) {
+      if (!(e instanceof TensorError)) throw e
+      return `a stack that fits 28 × 28 images (${e.message})`
+    }
+  const n = parametersOf(arch)
+  if (n > maxParameters)
+    return `${form}, with at most ${maxParameters.toLocaleString("en-US")} weights and biases (this one has ${n.toLocaleString("en-US")})`
+  return undefined
+}
+
+const isDigits = (s: string | undefined): s is string => s !== undefined && /^\d+$/.test(s)
 
 /** Named architectures `--arch` accepts besides the written form. */
 export const archPresets: Readonly<Record<string, string>> = {
@@ -83,41 +162,12 @@ export const archFlag =
   (command?: string) =>
   (value: string): Decoded<Array<number | string>> => {
     const written = archPresets[value.trim()] ?? value
-    const parts = written.trim().split("-")
-    const tokens = parts.map((p) => (/^\d+$/.test(p) ? Number(p) : p))
-    const widths = tokens.filter((p): p is number => typeof p === "number")
-    const form =
-      "layers joined by dashes, like 784-16-16-10 or 784-c6k5-p2-c16k5v-p2-120-84-10, or lenet5"
-    if (
-      parts.length < 2 ||
-      !parts.every((p) => /^\d+$/.test(p) || spatialToken.test(p)) ||
-      typeof tokens[0] !== "number" ||
-      typeof tokens[tokens.length - 1] !== "number"
-    )
-      return E.left(bad("--arch", value, form, command))
-    if (widths.some((n) => n < 1 || n > maxUnits))
-      return E.left(bad("--arch", value, `${form}, each from 1 to ${maxUnits}`, command))
-    if (widths[0] !== inputs)
-      return E.left(
-        bad("--arch", value, `${form} starting at ${inputs} (one input per pixel)`, command),
-      )
-    if (widths[widths.length - 1] !== classes)
-      return E.left(
-        bad("--arch", value, `${form} ending at ${classes} (one output per digit)`, command),
-      )
-    if (tokens.some((p) => typeof p === "string"))
-      try {
-        buildNet({ arch: tokens, activation: "relu", loss: "cross-entropy" }).outputShape([
-          -1,
-          inputs,
-        ])
-      } catch (e) {
-        if (!(e instanceof TensorError)) throw e
-        return E.left(
-          bad("--arch", value, `a stack that fits 28 × 28 images (${e.message})`, command),
-        )
-      }
-    return E.right(tokens)
+    const tokens = written
+      .trim()
+      .split("-")
+      .map((p) => (/^\d+$/.test(p) ? Number(p) : p))
+    const problem = archProblem(tokens)
+    return problem === undefined ? E.right(tokens) : E.left(bad("--arch", value, problem, command))
   }
 
 /** Decodes an optional flag: absent stays `undefined`. */

@@ -13,10 +13,13 @@ import { decodePng, renderPngError, toGrey } from "./png.ts"
 import type { Preprocessed } from "@fnn/mnist"
 import { preprocess, renderPreprocessError } from "@fnn/mnist"
 
-/** Reads the PNG at `path` and preprocesses it the MNIST way. */
+/** The largest PNG file read: 64 MiB. */
+export const maxImageBytes = 64 * 2 ** 20
+
+/** Reads the PNG at `path` (a regular file of at most `maxImageBytes`) and preprocesses it the MNIST way. */
 export const loadDigitImage = (io: RunIO, path: string): TE.TaskEither<CliError, Preprocessed> =>
   pipe(
-    readBytes(resolvePath(io, path), path, "image"),
+    readBytes(resolvePath(io, path), path, "image", maxImageBytes),
     TE.flatMapEither((bytes) =>
       pipe(
         decodePng(bytes),

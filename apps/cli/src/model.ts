@@ -9,7 +9,9 @@ import { pipe } from "fp-ts/lib/function.js"
 import * as t from "io-ts"
 import * as nn from "@fnn/nn"
 import type { Tensor } from "@fnn/tensor"
-import { Tensor as TensorClass } from "@fnn/tensor"
+import * as T from "@fnn/tensor"
+import { Tensor as TensorClass, safetensors } from "@fnn/tensor"
+import { archProblem, maxWidths, spatialToken } from "./flags.ts"
 
 // -------------------------------------------------------------------------------------------
 // recipe
@@ -41,38 +43,78 @@ const refined = (name: string, ok: (n: number) => boolean): t.Type<number, numbe
     t.identity,
   )
 
+/**
+ * An array of at most `maxLength` elements of `codec`, decoded up to its first bad element: a
+ * hostile file's million bad elements cost one error, not a million.
+ */
+const boundedArray = <A>(
+  codec: t.Type<A, A, unknown>,
+  maxLength: number,
+): t.Type<ReadonlyArray<A>, ReadonlyArray<A>, unknown> =>
+  new t.Type<ReadonlyArray<A>, ReadonlyArray<A>, unknown>(
+    `array of at most ${maxLength} ${codec.name}`,
+    (u): u is ReadonlyArray<A> => Array.isArray(u) && u.length <= maxLength && u.every(codec.is),
+    (u, c) => {
+      if (!Array.isArray(u) || u.length > maxLength) return t.failure(u, c)
+      const items = u as ReadonlyArray<unknown>
+      for (let i = 0; i < items.length; i++) {
+        const r = codec.validate(items[i], t.appendContext(c, String(i), codec, items[i]))
+        if (E.isLeft(r)) return r
+      }
+      return t.success(items as ReadonlyArray<A>)
+    },
+    t.identity,
+  )
+
 const finite = refined("finite number", Number.isFinite)
 const positive = refined("positive number", (n) => Number.isFinite(n) && n > 0)
 const nonNegative = refined("number ≥ 0", (n) => Number.isFinite(n) && n >= 0)
 const count = refined("non-negative integer", (n) => Number.isSafeInteger(n) && n >= 0)
 const positiveCount = refined("positive integer", (n) => Number.isSafeInteger(n) && n > 0)
 
-/** A convolution or pooling token of `--arch` (see `archFlag`): `c6k5`, `c16k5v`, `p2`, `a2`. */
-export const spatialToken = /^(c(\d+)k(\d+)(v?)|([pa])(\d+))$/
+/** The most epochs a recipe has (as `--epochs` takes). */
+export const maxEpochs = 100_000
 
-const archToken = new t.Type<string, string, unknown>(
-  "convolution or pooling token",
-  (u): u is string => typeof u === "string" && spatialToken.test(u),
-  (u, c) => (typeof u === "string" && spatialToken.test(u) ? t.success(u) : t.failure(u, c)),
+const archEntry = t.union([positiveCount, t.string])
+
+/** Layers that `--arch` would accept: dense widths from 784 to 10, convolution and pooling tokens. */
+const arch = new t.Type<ReadonlyArray<number | string>, ReadonlyArray<number | string>, unknown>(
+  "layers from 784 to 10",
+  (u): u is ReadonlyArray<number | string> =>
+    Array.isArray(u) &&
+    u.length <= maxWidths &&
+    u.every(archEntry.is) &&
+    archProblem(u) === undefined,
+  (u, c) => {
+    const r = boundedArray(archEntry, maxWidths).validate(u, c)
+    return E.isLeft(r) || archProblem(r.right) === undefined ? r : t.failure(u, c)
+  },
   t.identity,
 )
 
 /** Everything that decides a training run's result; two equal recipes give equal model files. */
 export const Recipe = t.readonly(
-  t.type({
-    /** Dense widths from 784 to 10, with convolution and pooling tokens among them. */
-    arch: t.readonlyArray(t.union([positiveCount, archToken])),
-    activation: literals(activations),
-    loss: literals(losses),
-    optimizer: literals(optimizers),
-    lr: positive,
-    schedule: literals(schedules),
-    weightDecay: nonNegative,
-    epochs: positiveCount,
-    batchSize: positiveCount,
-    seed: count,
-    limit: t.union([positiveCount, t.null]),
-  }),
+  t.intersection([
+    t.type({
+      /** Dense widths from 784 to 10, with convolution and pooling tokens among them. */
+      arch,
+      activation: literals(activations),
+      loss: literals(losses),
+      optimizer: literals(optimizers),
+      lr: positive,
+      schedule: literals(schedules),
+      weightDecay: nonNegative,
+      epochs: refined(
+        `integer from 1 to ${maxEpochs}`,
+        (n) => Number.isSafeInteger(n) && n >= 1 && n <= maxEpochs,
+      ),
+      batchSize: positiveCount,
+      seed: count,
+      limit: t.union([positiveCount, t.null]),
+    }),
+    // DP-SGD: each example's gradient clipped to `clip`, noise σ = `noise` (absent: plain SGD)
+    t.partial({ dp: t.readonly(t.type({ clip: positive, noise: nonNegative })) }),
+  ]),
 )
 /** A training recipe (see `Recipe`). */
 export type Recipe = t.TypeOf<typeof Recipe>
@@ -99,7 +141,7 @@ export const EpochRecord = t.readonly(t.type({ epoch: count, loss: finite, testA
 export type EpochRecord = t.TypeOf<typeof EpochRecord>
 
 /** The history of a run: one record per finished epoch. */
-export const History = t.readonlyArray(EpochRecord)
+export const History = boundedArray(EpochRecord, maxEpochs)
 
 /** Metadata keys the CLI stores in a checkpoint. */
 export const metaKeys = {
@@ -189,22 +231,33 @@ export const scheduleOf = (recipe: Recipe, totalSteps: number): nn.Schedule => {
 
 /**
  * The optimizer of a recipe. Weight decay is PyTorch's coupled L2 for sgd and momentum
- * (`g + wd·p` before the step) and decoupled (AdamW) for adam.
+ * (`g + wd·p` before the step) and decoupled (AdamW) for adam. With DP-SGD, the private
+ * aggregate of the per-example gradients comes first; its noise comes from
+ * `foldIn(key(seed), 2)`.
  */
 export const optimizerOf = (recipe: Recipe, examples: number): nn.GradientTransformation => {
   const lr = scheduleOf(recipe, recipe.epochs * stepsPerEpoch(examples, recipe.batchSize))
   const wd = recipe.weightDecay
   const decayed = (o: nn.GradientTransformation): nn.GradientTransformation =>
     wd > 0 ? nn.chain(nn.weightDecay(wd), o) : o
-  switch (recipe.optimizer) {
-    case "sgd":
-      return decayed(nn.sgd(lr))
-    case "momentum":
-      return decayed(nn.momentum(lr, { beta: 0.9 }))
-    case "adam":
-      return wd > 0 ? nn.adamw(lr, { weightDecay: wd }) : nn.adam(lr)
+  const base = (): nn.GradientTransformation => {
+    switch (recipe.optimizer) {
+      case "sgd":
+        return decayed(nn.sgd(lr))
+      case "momentum":
+        return decayed(nn.momentum(lr, { beta: 0.9 }))
+      case "adam":
+        return wd > 0 ? nn.adamw(lr, { weightDecay: wd }) : nn.adam(lr)
+    }
   }
+  const dp = recipe.dp
+  if (dp === undefined) return base()
+  const key = T.random.foldIn(T.random.key(recipe.seed), dpNoiseStream)
+  return nn.chain(nn.differentiallyPrivateAggregate({ ...dp, key }), base())
 }
+
+/** The stream of `key(seed)` DP-SGD's noise comes from (0: initial weights, 1: shuffling). */
+export const dpNoiseStream = 2
 
 const isList = (x: nn.OptState): x is ReadonlyArray<nn.OptState> => Array.isArray(x)
 
@@ -279,14 +332,15 @@ export const readMeta = <A>(
   codec: t.Decoder<unknown, A>,
 ): E.Either<string, A | undefined> => {
   if (!Object.hasOwn(meta, key)) return E.right(undefined)
-  let json: unknown
-  try {
-    json = JSON.parse(meta[key]!)
-  } catch {
-    return E.left(`its metadata entry ${JSON.stringify(key)} is not JSON`)
-  }
+  const json = safetensors.parseJson(meta[key]!)
+  if (E.isLeft(json))
+    return E.left(
+      json.left._tag === "NotJson"
+        ? `its metadata entry ${JSON.stringify(key)} is not JSON`
+        : `its metadata entry ${JSON.stringify(key)} is too large to parse: ${safetensors.renderJsonError(json.left)}`,
+    )
   return pipe(
-    codec.decode(json),
+    codec.decode(json.right),
     E.mapLeft((errors) => {
       const first = errors[0]
       const path = first?.context

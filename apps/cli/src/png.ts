@@ -7,6 +7,7 @@
 import * as E from "fp-ts/lib/Either.js"
 import { PNG } from "pngjs"
 import type { GreyImage } from "@fnn/mnist"
+import { checkPng } from "./png-chunks.ts"
 
 /** An 8-bit RGBA picture, rows top to bottom, 4 bytes per pixel. */
 export interface RgbaImage {
@@ -31,8 +32,9 @@ export const isPng = (bytes: Uint8Array): boolean =>
   bytes.length >= 8 && signature.every((b, i) => bytes[i] === b)
 
 /**
- * Decodes a PNG file into 8-bit RGBA. Checks the signature and the announced size first, so a
- * text file or a hostile header is refused before any pixel is inflated.
+ * Decodes a PNG file into 8-bit RGBA. Checks the signature, the announced size and every chunk
+ * first (`checkPng`: lengths, CRCs, a single IHDR, whole image data inflating to no more than the
+ * header announces), so a text file or a hostile header is refused before pngjs sees it.
  *
  * @example
  * decodePng(bytes) // right({ width: 28, height: 28, data: Uint8Array(3136) })
@@ -40,12 +42,15 @@ export const isPng = (bytes: Uint8Array): boolean =>
  */
 export const decodePng = (bytes: Uint8Array): E.Either<PngError, RgbaImage> => {
   if (!isPng(bytes)) return E.left({ _tag: "NotPng", start: Array.from(bytes.subarray(0, 8)) })
-  if (bytes.length >= 24) {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  // the size is checked first only where a well-formed IHDR holds it; checkPng refuses the rest
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  if (bytes.length >= 24 && view.getUint32(8) === 13 && view.getUint32(12) === 0x49484452) {
     const width = view.getUint32(16)
     const height = view.getUint32(20)
     if (width * height > maxPixels) return E.left({ _tag: "TooLarge", width, height })
   }
+  const checked = checkPng(bytes)
+  if (E.isLeft(checked)) return E.left({ _tag: "Corrupt", message: checked.left })
   try {
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
     const data = new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength)

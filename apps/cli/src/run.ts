@@ -1,23 +1,25 @@
 /**
  * The `fnn` command as a function: `run(argv, io)` parses the arguments, runs one command and
- * resolves to the exit code (0 success, 1 runtime error, 2 usage error, 130 interrupted). It
+ * resolves to the exit code (0 success, 1 runtime error, 2 usage error, 128 + n stopped by signal n). It
  * never exits the process and never throws, so tests call it in-process; `main.ts` is the thin
  * wrapper that hands it the real process.
  * @module
  */
 import { Command, CommanderError } from "@commander-js/extra-typings"
+import * as nn from "@fnn/nn"
 import { fastKernelsInstalled, installFastKernels } from "@fnn/tensor/fast"
 import type { CliError } from "./errors.ts"
 import { errorLine, exitCodeOf } from "./errors.ts"
 import type { RunIO } from "./io.ts"
 import { evaluate } from "./commands/eval.ts"
+import { exportCommand } from "./commands/export.ts"
 import { predict } from "./commands/predict.ts"
 import { show } from "./commands/show.ts"
 import { defaultLr, defaults, trainCommand } from "./commands/train.ts"
 import { weights } from "./commands/weights.ts"
 import { activations, losses, optimizers, schedules } from "./model.ts"
 
-export type { RunIO, Writer, Interrupt } from "./io.ts"
+export type { RunIO, Writer, Interrupt, StopSignal } from "./io.ts"
 
 const examples = (lines: ReadonlyArray<string>): string =>
   `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`
@@ -43,6 +45,7 @@ const build = (io: RunIO, done: (code: number) => void): Command => {
         "fnn predict --model model.safetensors --index 0",
         "fnn show --index 7",
         "fnn weights --model model.safetensors --out weights.png",
+        "fnn export --model model.safetensors --out model.onnx",
       ]),
     )
 
@@ -52,7 +55,8 @@ const build = (io: RunIO, done: (code: number) => void): Command => {
     .description(
       "Train a network on MNIST. The defaults train the 3Blue1Brown network (sigmoid, 13,002 " +
         "parameters) to about 96% test accuracy. A checkpoint is written after every epoch; " +
-        "Ctrl-C finishes the current step, saves and exits with 130; --resume continues exactly.",
+        "Ctrl-C, SIGTERM or SIGHUP finishes the current step, saves and exits with 128 + the " +
+        "signal's number (130, 143, 129); --resume continues exactly.",
     )
     .option(
       "--arch <layers>",
@@ -78,6 +82,14 @@ const build = (io: RunIO, done: (code: number) => void): Command => {
       "--weight-decay <rate>",
       `L2 weight decay; decoupled (AdamW) with adam (default: ${defaults.weightDecay})`,
     )
+    .option(
+      "--dp-clip <norm>",
+      "DP-SGD: clip each example's gradient to this L2 norm (with --dp-noise)",
+    )
+    .option(
+      "--dp-noise <sigma>",
+      "DP-SGD: Gaussian noise of standard deviation sigma × clip on the summed gradients",
+    )
     .option("--epochs <n>", `passes over the training set (default: ${defaults.epochs})`)
     .option("--batch-size <n>", `examples per step (default: ${defaults.batchSize})`)
     .option(
@@ -99,6 +111,7 @@ const build = (io: RunIO, done: (code: number) => void): Command => {
         "fnn train --limit 2000 --epochs 1 --out small.safetensors",
         "fnn train --activation relu --optimizer adam --epochs 10",
         "fnn train --resume model.safetensors",
+        "fnn train --dp-clip 1 --dp-noise 1.1 --epochs 5",
       ]),
     )
     .action(async (flags) => done(await trainCommand(flags, io)))
@@ -161,6 +174,22 @@ const build = (io: RunIO, done: (code: number) => void): Command => {
     .option("--layer <n>", "which layer of weights, 1 = from the pixels (default: 1)")
     .addHelpText("after", examples(["fnn weights --model model.safetensors --out weights.png"]))
     .action(async (flags) => done(await weights(flags, io)))
+
+  program
+    .command("export")
+    .summary("write a model as an ONNX file for ONNX Runtime and other engines")
+    .description(
+      "Write a model as an ONNX file (opset " +
+        String(nn.onnxOpset) +
+        ') with a dynamic batch axis: input "input", output "output" (the network\'s own ' +
+        "outputs: logits for a model trained with cross-entropy). The checkpoint's metadata goes " +
+        "along in the file's metadata.",
+    )
+    .requiredOption("--model <file>", "a model written by fnn train")
+    .requiredOption("--out <file>", "the ONNX file to write")
+    .option("--json", "print one JSON object describing the file")
+    .addHelpText("after", examples(["fnn export --model model.safetensors --out model.onnx"]))
+    .action(async (flags) => done(await exportCommand(flags, io)))
 
   return program
 }

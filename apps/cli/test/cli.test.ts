@@ -68,6 +68,38 @@ describe("fnn train", () => {
     expect(a.equals(readFileSync(join(dir, "other.safetensors")))).toBe(false)
   })
 
+  it("trains with DP-SGD: the recipe records it, the same flags give the same bytes, a resumed run too", async () => {
+    const flags = [
+      "train",
+      "--limit",
+      "200",
+      "--epochs",
+      "2",
+      "--dp-clip",
+      "1",
+      "--dp-noise",
+      "1.1",
+    ]
+    const a = await fnn(dir, [...flags, "--out", "dp1.safetensors"])
+    expect(a.stderr).toBe("")
+    expect(a.code).toBe(0)
+    expect(a.stdout).toContain("DP-SGD clip 1 noise 1.1")
+    expect(JSON.parse(load("dp1.safetensors").meta["train.recipe"]!)).toMatchObject({
+      dp: { clip: 1, noise: 1.1 },
+    })
+    await fnn(dir, [...flags, "--out", "dp2.safetensors"])
+    await fnn(dir, [...flags.slice(0, -1), "0.5", "--out", "dp3.safetensors"])
+    const first = await fnn(dir, [...flags, "--out", "dp4.safetensors"], {
+      interrupt: interruptAfter(9),
+    })
+    expect(first.code).toBe(130)
+    expect((await fnn(dir, ["train", "--resume", "dp4.safetensors"])).code).toBe(0)
+    const bytes = readFileSync(join(dir, "dp1.safetensors"))
+    expect(bytes.equals(readFileSync(join(dir, "dp2.safetensors")))).toBe(true)
+    expect(bytes.equals(readFileSync(join(dir, "dp4.safetensors")))).toBe(true)
+    expect(bytes.equals(readFileSync(join(dir, "dp3.safetensors")))).toBe(false)
+  })
+
   it("ends with the same bytes when interrupted and resumed, wherever it stopped", async () => {
     // 300 examples in batches of 32: 10 steps per epoch, 20 in all
     const flags = [
@@ -348,7 +380,7 @@ describe("fnn show and weights", () => {
 
 describe("help", () => {
   it("explains every command", async () => {
-    for (const command of ["train", "eval", "predict", "show", "weights"]) {
+    for (const command of ["train", "eval", "predict", "show", "weights", "export"]) {
       const r = await fnn(dir, [command, "--help"])
       expect(r.code).toBe(0)
       expect(r.stdout).toContain(`Usage: fnn ${command}`)
@@ -407,6 +439,22 @@ describe("bad input", () => {
     [["train", "--lr", "-0.1"], 2, /--lr must be a positive number/],
     [["train", "--weight-decay", "NaN"], 2, /--weight-decay must be a number ≥ 0/],
     [["train", "--batch-size", "0"], 2, /--batch-size must be an integer from 1/],
+    [
+      ["train", "--dp-clip", "0", "--dp-noise", "1"],
+      2,
+      /--dp-clip must be a positive number, got "0"/,
+    ],
+    [
+      ["train", "--dp-clip", "1", "--dp-noise", "-1"],
+      2,
+      /--dp-noise must be a number ≥ 0, got "-1"/,
+    ],
+    [
+      ["train", "--dp-clip", "1"],
+      2,
+      /DP-SGD needs both --dp-clip and --dp-noise; got only --dp-clip/,
+    ],
+    [["train", "--resume", model, "--dp-noise", "1"], 2, /leave out --dp-noise/],
     [["train", "--arch", "100-16-10"], 2, /--arch must be .* starting at 784/],
     [["train", "--arch", "784-16-9"], 2, /--arch must be .* ending at 10/],
     [["train", "--arch", "784-x-10"], 2, /--arch must be layers joined by dashes/],

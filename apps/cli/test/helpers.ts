@@ -70,7 +70,7 @@ const crc32 = (bytes: Uint8Array): number => {
   return (c ^ 0xffffffff) >>> 0
 }
 
-const chunk = (type: string, data: Uint8Array): Uint8Array => {
+export const chunk = (type: string, data: Uint8Array): Uint8Array => {
   const out = new Uint8Array(12 + data.length)
   const view = new DataView(out.buffer)
   view.setUint32(0, data.length)

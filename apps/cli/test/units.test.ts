@@ -133,6 +133,9 @@ describe("flags", () => {
         limit: null,
       }),
     )
+    const dp = decodeRecipe({ dpClip: "2", dpNoise: "0" })
+    expect(E.isRight(dp) && dp.right.dp).toEqual({ clip: 2, noise: 0 })
+    expect(left(decodeRecipe({ dpNoise: "1" }))).toMatchObject({ _tag: "FlagConflict" })
     for (const optimizer of ["sgd", "momentum", "adam"] as const) {
       const r = decodeRecipe({ optimizer })
       expect(E.isRight(r) && r.right.lr).toBe(defaultLr[optimizer])
@@ -150,6 +153,7 @@ describe("errors", () => {
     { _tag: "ReadFailed", path: "m", message: "EACCES" },
     { _tag: "WriteFailed", path: "m", message: "ENOSPC" },
     { _tag: "BadModel", path: "m", reason: "no arch" },
+    { _tag: "ExportFailed", path: "m", format: "ONNX", reason: "layer X cannot be exported" },
     { _tag: "BadPng", path: "a.png", reason: "damaged" },
     { _tag: "BlankImage", path: "a.png" },
   ]
@@ -160,6 +164,17 @@ describe("errors", () => {
       expect(renderCliError(e)).not.toContain("\n")
       expect(errorLine(e)).toMatch(/^fnn: error: [^\n]+\n$/)
     }
+  })
+
+  it("names the model, the format and the reason when an export fails", () => {
+    expect(
+      renderCliError({
+        _tag: "ExportFailed",
+        path: "m.safetensors",
+        format: "ONNX",
+        reason: "why",
+      }),
+    ).toBe("cannot export m.safetensors to ONNX: why")
   })
 })
 

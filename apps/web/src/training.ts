@@ -79,7 +79,7 @@ export function* trainInBrowser(
     nn.weightDecay(recipe.weightDecay),
     nn.momentum(nn.oneCycle(totalSteps, recipe.lr), { beta: recipe.beta }),
   ) as nn.GradientTransformation
-  const step = nn.trainStep({ net, loss: nn.softmaxCrossEntropy, optimizer })
+  const step = nn.trainStep({ net, loss: nn.softmaxCrossEntropy, optimizer, jit: true })
   let state = nn.trainState(params, optimizer)
   const test = { x: data.test.images, y: data.test.labels }
   const arch = nn.describe(net)

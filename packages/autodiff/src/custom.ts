@@ -6,18 +6,23 @@
 import * as T from "@fnn/tensor"
 import type { Trace } from "@fnn/tensor/internal"
 import { shapesEqual, showShape } from "@fnn/tensor/internal"
+import { BatchTracer } from "./internal/batching.ts"
 import { JvpTracer } from "./internal/forward.ts"
 import { RevTrace, RevTracer } from "./internal/reverse.ts"
 import { escaped } from "./internal/trace.ts"
 import { flatten, forEachTensor, mapTensors } from "./internal/tree.ts"
 
+/** `t` without derivative tracers at any level; batching is kept, with its batch peeled too. */
 const peel = (t: T.Tensor): T.Tensor => {
-  let v = t
-  while (v instanceof RevTracer || v instanceof JvpTracer) {
-    if (!v.trace.active) throw escaped("stopGradient")
-    v = v.primal
+  if (t instanceof RevTracer || t instanceof JvpTracer || t instanceof BatchTracer) {
+    if (!t.trace.active) throw escaped("stopGradient")
+    if (t instanceof BatchTracer) {
+      const inner = peel(t.value)
+      return inner === t.value ? t : t.owner.wrap(inner, t.dim)
+    }
+    return peel(t.primal)
   }
-  return v
+  return t
 }
 
 /**
@@ -68,7 +73,8 @@ export interface CustomVjpRule<A extends ReadonlyArray<unknown>, R, Res> {
  * stable formula, a cheaper one, a clipped one…). Without transformations `f` itself runs.
  *
  * Forward mode (`jvp`, `jacfwd`) does not use the rule: it differentiates `f` itself, so `f` must
- * be made of differentiable ops. Outer transformations around a `grad` differentiate `fwd` and
+ * be made of differentiable ops. Nor does `vmap` inside `grad` (`grad(vmap(g))`): the batched `f`
+ * is differentiated; `vmap(grad(g))` uses the rule, batching `fwd` and `bwd`. Outer transformations around a `grad` differentiate `fwd` and
  * `bwd` as ordinary code, so `grad(grad(g))` works when `bwd` is made of tensor ops.
  *
  * @example

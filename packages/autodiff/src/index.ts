@@ -6,7 +6,8 @@
  * `@fnn/tensor` knows nothing about it. Reverse mode (`grad`, `valueAndGrad`, `vjp`, `jacrev`)
  * records a tape and runs each primitive's rule backwards; forward mode (`jvp`, `jacfwd`) pushes
  * tangents alongside values. Rules are tensor ops themselves, so transformations nest:
- * `grad(grad(f))`, `jvp(grad(f))`, `hessian(f)`.
+ * `grad(grad(f))`, `jvp(grad(f))`, `hessian(f)`. `vmap` maps a function over a batch with one
+ * batched pass, and nests with the others: `vmap(grad(loss))` gives per-example gradients.
  *
  * @example
  * import * as T from "@fnn/tensor"
@@ -17,5 +18,7 @@
  */
 export type { Argnums, GradsOf, GradOptions, Pullback, JacobianOptions } from "./transforms.ts"
 export { grad, valueAndGrad, vjp, jvp, jacfwd, jacrev, hessian } from "./transforms.ts"
+export type { AxisSpec, VmapOptions } from "./vmap.ts"
+export { vmap } from "./vmap.ts"
 export type { CustomCotangents, CustomVjpRule } from "./custom.ts"
 export { stopGradient, customVjp } from "./custom.ts"

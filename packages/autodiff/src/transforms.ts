@@ -5,12 +5,13 @@
  * @module
  */
 import * as T from "@fnn/tensor"
-import { allocate, checkOptions, shapesEqual, showShape } from "@fnn/tensor/internal"
+import { checkOptions, shapesEqual, showShape } from "@fnn/tensor/internal"
 import { JvpTrace, JvpTracer } from "./internal/forward.ts"
 import { RevTrace } from "./internal/reverse.ts"
 import { checkLive } from "./internal/trace.ts"
 import type { Flat } from "./internal/tree.ts"
 import { flatten, mapTensors } from "./internal/tree.ts"
+import { vmap } from "./vmap.ts"
 
 // -------------------------------------------------------------------------------------------------
 // types
@@ -99,13 +100,6 @@ const differentiable = (op: string, arg: unknown, what: string, hint: string): F
     checkLive(leaf, op)
   })
   return flat
-}
-
-/** A tensor of `like`'s shape and dtype with a 1 at flat position `k`. */
-const basis = (like: T.Tensor, k: number): T.Tensor => {
-  const data = allocate(like.dtype, like.size)
-  data[k] = 1
-  return new T.Tensor(like.dtype, like.shape, data)
 }
 
 interface Reverse {
@@ -411,9 +405,14 @@ const jacobianSetup = (
   return [x, g]
 }
 
+/** The standard basis of `like`'s space, stacked: shape `[like.size, ...like.shape]`. */
+const basisOf = (like: T.Tensor, dtype: T.DType): T.Tensor =>
+  T.reshape(T.eye(like.size, like.size, { dtype }), [like.size, ...like.shape])
+
 /**
- * The Jacobian of a tensor function by reverse mode (one pullback per output element): shape
- * `[...output.shape, ...input.shape]`. Prefer it when outputs are fewer than inputs.
+ * The Jacobian of a tensor function by reverse mode, one pullback mapped over the output's basis
+ * in one batched pass (`vmap`): shape `[...output.shape, ...input.shape]`. Prefer it when outputs
+ * are fewer than inputs.
  *
  * @example
  * import * as T from "@fnn/tensor"
@@ -428,15 +427,16 @@ export const jacrev =
   (...args) => {
     const [x, g] = jacobianSetup("jacrev", f, args, options)
     const [y, pullback] = vjp(g, x)
-    const rows: T.Tensor[] = []
-    for (let k = 0; k < y.size; k++) rows.push(pullback(basis(y, k))[0])
     const shape = [...y.shape, ...x.shape]
-    return rows.length === 0 ? T.zeros(shape, { dtype: x.dtype }) : T.reshape(T.stack(rows), shape)
+    if (y.size === 0) return T.zeros(shape, { dtype: x.dtype })
+    const rows = vmap((c: T.Tensor) => pullback(c)[0])(basisOf(y, y.dtype))
+    return T.reshape(rows, shape)
   }
 
 /**
- * The Jacobian of a tensor function by forward mode (one jvp per input element): shape
- * `[...output.shape, ...input.shape]`. Prefer it when inputs are fewer than outputs.
+ * The Jacobian of a tensor function by forward mode, one jvp mapped over the input's basis in one
+ * batched pass (`vmap`): shape `[...output.shape, ...input.shape]`. Prefer it when inputs are
+ * fewer than outputs.
  *
  * @example
  * import * as T from "@fnn/tensor"
@@ -454,10 +454,8 @@ export const jacfwd =
       const y = g(x)
       return T.zeros([...y.shape, ...x.shape], { dtype: y.dtype })
     }
-    const cols: T.Tensor[] = []
-    for (let k = 0; k < x.size; k++) cols.push(jvp(g, [x], [basis(x, k)])[1])
-    const y0 = cols[0]!
-    return T.reshape(T.stack(cols, y0.rank), [...y0.shape, ...x.shape])
+    const cols = vmap((t: T.Tensor) => jvp(g, [x], [t])[1], { outAxes: -1 })(basisOf(x, x.dtype))
+    return T.reshape(cols, [...cols.shape.slice(0, -1), ...x.shape])
   }
 
 /**

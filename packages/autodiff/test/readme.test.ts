@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest"
 import fc from "fast-check"
 import * as T from "@fnn/tensor"
-import { customVjp, grad, valueAndGrad } from "@fnn/autodiff"
+import { customVjp, grad, valueAndGrad, vmap } from "@fnn/autodiff"
 import { arbShape, arbTensor, checkGrads, gradProperty } from "@fnn/autodiff/testing"
 
 describe("README", () => {
@@ -54,5 +54,49 @@ describe("README", () => {
     // random shapes and values; a failure shrinks to a small tensor
     const x = arbTensor(arbShape({ minRank: 1 }), { dtype: "float64", min: -5, max: 5 })
     fc.assert(gradProperty(lse, [x], { order: 2 }), { numRuns: 50 })
+  })
+
+  it("maps over a batch, and gives per-example gradients", () => {
+    const dot = (a: T.Tensor, b: T.Tensor) => T.sum(T.mul(a, b))
+    expect(
+      T.toArray(
+        vmap(dot)(
+          T.tensor([
+            [1, 2],
+            [3, 4],
+          ]),
+          T.tensor([
+            [1, 1],
+            [2, 2],
+          ]),
+        ),
+      ),
+    ).toEqual([3, 14])
+    expect(
+      T.toArray(
+        vmap(dot, { inAxes: [0, null] })(
+          T.tensor([
+            [1, 2],
+            [3, 4],
+          ]),
+          T.tensor([1, 0]),
+        ),
+      ),
+    ).toEqual([1, 3])
+
+    // per-example gradients: the weights shared, one gradient per (x, y) row
+    const loss = (w: T.Tensor, x: T.Tensor, y: T.Tensor) => T.square(T.sub(T.dot(w, x), y))
+    const w = T.tensor([1, -1])
+    const xs = T.tensor([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ])
+    const ys = T.tensor([0, 1, 2])
+    expect(T.toArray(vmap(grad(loss), { inAxes: [null, 0, 0] })(w, xs, ys))).toEqual([
+      [-2, -4],
+      [-12, -16],
+      [-30, -36],
+    ])
   })
 })

@@ -7,10 +7,12 @@
 import { describe, expect, it } from "vitest"
 import fc from "fast-check"
 import * as T from "@fnn/tensor"
-import type { Primitive } from "@fnn/tensor/internal"
+import type { Params, Primitive } from "@fnn/tensor/internal"
 import { bind, primitives } from "@fnn/tensor/internal"
 import { arbBroadcastShapes, arbShape, arbTensor, checkGrads } from "../src/testing/index.ts"
 import type { TensorOptions } from "../src/testing/index.ts"
+import { jvpRules } from "../src/internal/jvpRules.ts"
+import { vjpRules } from "../src/internal/vjpRules.ts"
 
 /** A function that exercises one primitive, and arguments to check it at. */
 interface Case {
@@ -20,6 +22,15 @@ interface Case {
 
 const dtypes = fc.constantFrom<T.DType>("float32", "float64")
 const small = { maxRank: 3, maxDim: 3 } as const
+
+/** A case for a primitive over keys: `f(t, key)` with a random float `t` and a random key. */
+const keyed = (f: (t: T.Tensor, k: T.random.Key) => T.Tensor): fc.Arbitrary<Case> =>
+  fc.tuple(dtypes, arbShape(small), fc.nat()).chain(([dtype, s, seed]) =>
+    arbTensor(s, { dtype }).map((x) => ({
+      f: (t: T.Tensor) => f(t, T.random.key(seed)),
+      args: [x],
+    })),
+  )
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i)
 
@@ -360,7 +371,31 @@ const cases: { readonly [P in Primitive]: fc.Arbitrary<Case> } = {
   conv: convCase,
   windows: windowsCase(false),
   addWindows: windowsCase(true),
+  // keys are integer constants here: derived keys and their draws (in float64 whatever t's
+  // dtype, so that the finite differences in float64 see the same numbers) scale t like constants
+  threefry2x32: keyed((t, k) =>
+    T.mul(
+      t,
+      T.cast(T.random.uniform(T.random.split(k)[1]!, t.shape, { dtype: "float64" }), t.dtype),
+    ),
+  ),
+  sample: keyed((t, k) =>
+    T.mul(t, T.cast(T.random.normal(k, t.shape, { dtype: "float64" }), t.dtype)),
+  ),
 }
+
+describe("the random primitives' rules", () => {
+  it("are zero: keys are integers, so neither derived keys nor draws have derivatives", () => {
+    const k = T.random.key(3)
+    const y = bind("threefry2x32", [k, k], {})
+    expect(jvpRules.threefry2x32([k, k], [undefined, undefined], y, {})).toBeUndefined()
+    expect(vjpRules.threefry2x32(T.onesLike(y), [k, k], y, {}, [true, true])).toEqual([])
+    const params = { sampler: { kind: "normal", dtype: "float32", mean: 0, std: 1 }, shape: [3] }
+    const z = bind("sample", [k], params as Params["sample"])
+    expect(jvpRules.sample([k], [undefined], z, params as Params["sample"])).toBeUndefined()
+    expect(vjpRules.sample(T.onesLike(z), [k], z, params as Params["sample"], [true])).toEqual([])
+  })
+})
 
 describe("every primitive's rules", () => {
   it("have a case here (the table above is complete)", () => {

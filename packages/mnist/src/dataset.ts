@@ -9,6 +9,7 @@ import type { Key } from "@fnn/tensor"
 import type { IdxArray } from "./idx.ts"
 import type { MnistError, WrongShape } from "./errors.ts"
 import { checkOptions } from "@fnn/tensor/internal"
+import type { OptionsSpec } from "@fnn/tensor/internal"
 
 // -------------------------------------------------------------------------------------------------
 // model
@@ -60,10 +61,31 @@ const checkLimit = (op: string, n: number): void => {
     throw new TensorError(op, `limit must be a non-negative integer, got ${n}`)
 }
 
+/** What `dataset` checks beyond the format, and how much of it to keep. */
+export interface DatasetOptions {
+  /** Keep only the first `limit` examples. */
+  readonly limit?: number
+  /** The size every image must have, `[rows, cols]` (MNIST's is `[28, 28]`). */
+  readonly imageSize?: readonly [rows: number, cols: number]
+  /** The fewest examples the files may hold (before `limit`). */
+  readonly minExamples?: number
+}
+
+const isSize = (u: unknown): boolean =>
+  Array.isArray(u) && u.length === 2 && u.every((d) => Number.isInteger(d) && d >= 0)
+
+/** What each of `DatasetOptions` accepts, for the shared options checker. */
+export const datasetOptionsSpec: OptionsSpec = {
+  limit: "number",
+  imageSize: (u) => (isSize(u) ? undefined : "[rows, cols], two non-negative integers"),
+  minExamples: "integer",
+}
+
 /**
  * Checks and converts decoded IDX files into a `Dataset`: `images` must be ubyte
- * `[n, rows, cols]`, `labels` ubyte `[n]` with the same `n`, every label 0–9. With `limit`, only
- * the first `limit` examples are checked and converted (the counts must still match).
+ * `[n, rows, cols]`, `labels` ubyte `[n]` with the same `n`, every label 0–9; with `imageSize`
+ * the images must have that size, with `minExamples` there must be that many. With `limit`,
+ * only the first `limit` examples are checked and converted (the counts must still match).
  *
  * @example
  * import { dataset } from "@fnn/mnist"
@@ -74,16 +96,22 @@ const checkLimit = (op: string, n: number): void => {
 export const dataset = (
   images: IdxArray,
   labels: IdxArray,
-  given?: { readonly limit?: number },
+  given?: DatasetOptions,
 ): E.Either<MnistError, Dataset> => {
-  const options = checkOptions("dataset", given, { limit: "number" })
-  if (!isUbyteOfRank(images, 3))
-    return E.left(wrongShape("images", images, "ubyte [n, rows, cols]"))
+  const options = checkOptions("dataset", given, datasetOptionsSpec)
+  const size = options.imageSize
+  const imagesForm =
+    size === undefined ? "ubyte [n, rows, cols]" : `ubyte [n, ${size[0]}, ${size[1]}]`
+  if (!isUbyteOfRank(images, 3)) return E.left(wrongShape("images", images, imagesForm))
   if (!isUbyteOfRank(labels, 1)) return E.left(wrongShape("labels", labels, "ubyte [n]"))
   const [total, rows, cols] = images.shape as [number, number, number]
+  if (size !== undefined && (rows !== size[0] || cols !== size[1]))
+    return E.left(wrongShape("images", images, imagesForm))
   const totalLabels = labels.shape[0]!
   if (total !== totalLabels)
     return E.left({ _tag: "CountMismatch", images: total, labels: totalLabels })
+  if (options.minExamples !== undefined && total < options.minExamples)
+    return E.left({ _tag: "TooFewExamples", count: total, min: options.minExamples })
   if (options.limit !== undefined) checkLimit("dataset", options.limit)
   const n = Math.min(total, options.limit ?? total)
   const y = new Int32Array(n)

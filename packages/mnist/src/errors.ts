@@ -23,6 +23,34 @@ export interface ReadFailed {
   readonly message: string
 }
 
+/** The file is not a regular file (a device, a pipe, a socket): it could be endless or block. */
+export interface NotAFile {
+  readonly _tag: "NotAFile"
+  readonly file: string
+  /** What it is instead, e.g. `a character device`. */
+  readonly kind: string
+}
+
+/**
+ * An IDX file larger than `limit` bytes: on disk (`file`), as its header announces it
+ * (`announced`), once inflated (`inflated`), or inflating past what its header announces
+ * (`pastHeader`, `limit` then being the announced size).
+ */
+export interface TooLarge {
+  readonly _tag: "TooLarge"
+  readonly file: string
+  readonly limit: number
+  readonly what: "file" | "announced" | "inflated" | "pastHeader"
+}
+
+/** The dataset holds fewer examples than asked for (`minExamples`). */
+export interface TooFewExamples {
+  readonly _tag: "TooFewExamples"
+  readonly count: number
+  readonly min: number
+  readonly file?: string
+}
+
 /** The file starts with the gzip magic `1f 8b` but does not decompress. */
 export interface GzipGarbage {
   readonly _tag: "GzipGarbage"
@@ -60,7 +88,16 @@ export interface LabelOutOfRange {
 
 /** Why MNIST data could not be loaded. */
 export type MnistError =
-  IdxError | MissingFile | ReadFailed | GzipGarbage | WrongShape | CountMismatch | LabelOutOfRange
+  | IdxError
+  | MissingFile
+  | ReadFailed
+  | NotAFile
+  | TooLarge
+  | GzipGarbage
+  | WrongShape
+  | CountMismatch
+  | LabelOutOfRange
+  | TooFewExamples
 
 const hex = (b: number): string => b.toString(16).padStart(2, "0")
 const where = (file: string | undefined): string => (file === undefined ? "" : `${file}: `)
@@ -69,6 +106,20 @@ const bytes = (n: number): string => `${n} byte${n === 1 ? "" : "s"}`
 const knownCodes = (Object.keys(idxTypeCodes) as IdxDType[])
   .map((d) => `0x${hex(idxTypeCodes[d])} ${d}`)
   .join(", ")
+
+const tooLarge = (e: TooLarge): string => {
+  const most = "the most fnn reads from an IDX file"
+  switch (e.what) {
+    case "file":
+      return `${e.file} is larger than ${bytes(e.limit)}, ${most}`
+    case "announced":
+      return `${e.file}: its IDX header announces more than ${bytes(e.limit)}, ${most}`
+    case "inflated":
+      return `${e.file} inflates to more than ${bytes(e.limit)}, ${most}`
+    case "pastHeader":
+      return `${e.file} inflates to more than the ${bytes(e.limit)} its IDX header announces`
+  }
+}
 
 /**
  * One or two sentences explaining `e` to a person: what is wrong, where, and what was expected.
@@ -87,6 +138,15 @@ export const renderMnistError = (e: MnistError): string => {
       )
     case "ReadFailed":
       return `could not read ${e.file}: ${e.message}`
+    case "NotAFile":
+      return `${e.file} is ${e.kind}, not a regular file`
+    case "TooLarge":
+      return tooLarge(e)
+    case "TooFewExamples":
+      return (
+        `${where(e.file)}holds ${e.count} example${e.count === 1 ? "" : "s"}, ` +
+        `fewer than the ${e.min} needed`
+      )
     case "GzipGarbage":
       return `${e.file}: starts like gzip (1f 8b) but does not decompress: ${e.message}`
     case "BadMagic":

@@ -16,7 +16,7 @@ export type {
   LabelOutOfRange,
 } from "./errors.ts"
 export { renderMnistError } from "./errors.ts"
-export type { Dataset, SplitOptions } from "./dataset.ts"
+export type { Dataset, DatasetOptions, SplitOptions } from "./dataset.ts"
 export { dataset, normalise, count, limit, take, subset, split, labelHistogram } from "./dataset.ts"
 export type { Batch, BatchOptions, Batches } from "./batches.ts"
 export { batches } from "./batches.ts"

@@ -255,8 +255,8 @@ describe("loading from a directory", () => {
     })
   })
 
-  it("loadIdxFile reports a directory as unreadable rather than throwing", async () => {
+  it("loadIdxFile refuses a directory rather than throwing", async () => {
     const e = left(await loadIdxFile(root)())
-    expect(e._tag).toBe("ReadFailed")
+    expect(e).toMatchObject({ _tag: "NotAFile", kind: "a directory" })
   })
 })

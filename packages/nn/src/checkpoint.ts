@@ -11,18 +11,26 @@
  *   update counts are kept as they are).
  *
  * `loadCheckpoint` never throws: it checks the bytes, the metadata (io-ts) and that every tensor
- * the architecture needs is there with the right shape and dtype, and nothing else is.
+ * the architecture needs is there with the right shape and dtype, and nothing else is. JSON
+ * entries are measured before they are parsed and descriptions are bounded (`descriptionLimits`),
+ * so a hostile file costs no more to refuse than a real network costs to load.
  * @module
  */
 import * as E from "fp-ts/lib/Either.js"
 import * as T from "@fnn/tensor"
 import type { DType, Shape, Tensor } from "@fnn/tensor"
 import type { DescriptionError, LayerDescription } from "./description.ts"
-import { decodeDescription, maxNesting, renderDescriptionError } from "./description.ts"
+import {
+  decodeDescription,
+  descriptionLimits,
+  maxNesting,
+  renderDescriptionError,
+} from "./description.ts"
 import type { AnyLayer, Layer, Params } from "./layers.ts"
 import { fromDescription } from "./build.ts"
 import type { OptState } from "./optimizers.ts"
-import { leavesOf, pathsOf } from "./pytree.ts"
+import type { PathSegment } from "./pytree.ts"
+import { leavesOf, parameterName as nameOf, pathsOf } from "./pytree.ts"
 import { checkOptions } from "./checks.ts"
 
 // -------------------------------------------------------------------------------------------
@@ -90,6 +98,12 @@ export type CheckpointError =
   | { readonly _tag: "MissingMetadata"; readonly key: string }
   /** A metadata entry that should hold JSON does not. */
   | { readonly _tag: "MetadataNotJson"; readonly key: string; readonly message: string }
+  /** A metadata entry holds more JSON values, or nests them deeper, than `T.safetensors.defaultJsonLimits`. */
+  | {
+      readonly _tag: "MetadataTooComplex"
+      readonly key: string
+      readonly error: T.safetensors.JsonError
+    }
   /** The checkpoint was written by a newer version of the format. */
   | { readonly _tag: "UnsupportedVersion"; readonly version: string; readonly supported: string }
   /** `fnn.arch` is JSON but not a network description. */
@@ -122,10 +136,7 @@ interface Expected {
   readonly shape: Shape
 }
 
-type Segment = string | number
-
-const nameOf = (path: ReadonlyArray<Segment>): string =>
-  path.map((s) => (typeof s === "number" ? String(s) : s.replace(/[\\.]/g, "\\$&"))).join(".")
+type Segment = PathSegment
 
 /** The root segments: a serial network's parameters are `layers.…`. */
 const rootPath = (arch: LayerDescription): Segment[] => (arch.layer === "Serial" ? ["layers"] : [])
@@ -495,16 +506,29 @@ export const saveCheckpoint = (input: CheckpointInput): Uint8Array => {
 // loading
 // -------------------------------------------------------------------------------------------
 
-const parseJson = (key: string, text: string): E.Either<CheckpointError, unknown> => {
-  try {
-    return E.right(JSON.parse(text) as unknown)
-  } catch (e) {
-    return E.left({
-      _tag: "MetadataNotJson",
-      key,
-      message: e instanceof Error ? e.message : String(e),
-    })
-  }
+/** A metadata entry's JSON, parsed only once it is known to be of a reasonable size. */
+const parseJson = (key: string, text: string): E.Either<CheckpointError, unknown> =>
+  E.mapLeft((error: T.safetensors.JsonError): CheckpointError =>
+    error._tag === "NotJson"
+      ? { _tag: "MetadataNotJson", key, message: error.message }
+      : { _tag: "MetadataTooComplex", key, error },
+  )(T.safetensors.parseJson(text))
+
+/** The number of scalars the layout asks for, refused above `descriptionLimits.parameters`. */
+const checkParameters = (expected: ReadonlyArray<Expected>): E.Either<CheckpointError, void> => {
+  const total = expected.reduce((n, e) => n + e.shape.reduce((a, b) => a * b, 1), 0)
+  return total > descriptionLimits.parameters
+    ? E.left({
+        _tag: "InvalidArchitecture",
+        error: {
+          _tag: "TooLarge",
+          what: "parameters",
+          path: "",
+          limit: descriptionLimits.parameters,
+          actual: total,
+        },
+      })
+    : E.right(undefined)
 }
 
 const shownJson = (text: string): string => {
@@ -575,6 +599,8 @@ export const loadCheckpoint = (bytes: Uint8Array): E.Either<CheckpointError, Che
       inputShape: JSON.stringify(inputShape),
       reason: lay.left,
     })
+  const sized = checkParameters(lay.right.expected)
+  if (E.isLeft(sized)) return sized
 
   const mismatches = compare(lay.right.expected, paramTensors)
 
@@ -663,6 +689,8 @@ export const renderCheckpointError = (e: CheckpointError): string => {
       return `the checkpoint has no ${JSON.stringify(e.key)} entry in its __metadata__ (was it written by fnn?)`
     case "MetadataNotJson":
       return `the __metadata__ entry ${JSON.stringify(e.key)} is not valid JSON: ${e.message}`
+    case "MetadataTooComplex":
+      return `the __metadata__ entry ${JSON.stringify(e.key)} is too large to parse: ${T.safetensors.renderJsonError(e.error)}`
     case "UnsupportedVersion":
       return `the checkpoint has format version ${JSON.stringify(e.version)}; this version of fnn reads ${JSON.stringify(e.supported)}`
     case "InvalidArchitecture":

@@ -68,15 +68,48 @@ export interface DescriptionProblem {
   readonly actual: string
 }
 
+/** What a description may ask for, bounded so that a hostile one costs no more than a real network. */
+export type DescriptionLimit = "layers" | "units" | "parameters"
+
 /** Why some JSON is not a network description. */
 export type DescriptionError =
-  /** The JSON does not have the form of a description; every problem found is listed. */
-  | { readonly _tag: "InvalidDescription"; readonly problems: ReadonlyArray<DescriptionProblem> }
+  /**
+   * The JSON does not have the form of a description: the first problems found, with their
+   * paths, and how many there were in all.
+   */
+  | {
+      readonly _tag: "InvalidDescription"
+      readonly problems: ReadonlyArray<DescriptionProblem>
+      readonly total: number
+    }
   /** `Serial` layers are nested deeper than `limit`. */
   | { readonly _tag: "NestedTooDeep"; readonly path: string; readonly limit: number }
+  /**
+   * The description asks for more `what` than `limit` (see `descriptionLimits`): `actual` is the
+   * number asked for at `path`, or absent when counting stopped at the limit.
+   */
+  | {
+      readonly _tag: "TooLarge"
+      readonly what: DescriptionLimit
+      readonly path: string
+      readonly limit: number
+      readonly actual?: number
+    }
 
 /** How deep `Serial` layers may nest in a description that is decoded. */
 export const maxNesting = 64
+
+/**
+ * The most a decoded description may ask for: layers in all (each `Serial` counts as one), units
+ * of one `Dense`, and parameters (checked where the input shape is known, as `loadCheckpoint`
+ * does). Well above the networks this package is for; well below what would take minutes or
+ * gigabytes to build.
+ */
+export const descriptionLimits: { readonly [K in DescriptionLimit]: number } = {
+  layers: 1024,
+  units: 1_048_576,
+  parameters: 100_000_000,
+}
 
 // -------------------------------------------------------------------------------------------
 // codecs
@@ -94,6 +127,7 @@ const positiveInteger = refined(
   "positive integer",
   (u): u is number => typeof u === "number" && Number.isSafeInteger(u) && u > 0,
 )
+
 const finiteNumber = refined(
   "finite number",
   (u): u is number => typeof u === "number" && Number.isFinite(u),
@@ -209,10 +243,21 @@ const isRecord = (u: unknown): u is Record<string, unknown> =>
 
 const join = (path: string, key: string): string => (path === "" ? key : `${path}.${key}`)
 
-type Problems = DescriptionProblem[]
+/** How many problems an `InvalidDescription` keeps; the rest are only counted. */
+const keptProblems = 20
+
+/** The problems found so far: the first `keptProblems` of them, and how many in all. */
+interface Problems {
+  readonly kept: DescriptionProblem[]
+  total: number
+  /** Layers seen so far, `Serial` ones included. */
+  layers: number
+}
 
 const problem = (problems: Problems, path: string, expected: string, actual: unknown): void => {
-  problems.push({ path, expected, actual: shown(actual) })
+  problems.total++
+  if (problems.kept.length < keptProblems)
+    problems.kept.push({ path, expected, actual: shown(actual) })
 }
 
 /** Checks `value` against the tag field, the `fields` codecs, and refuses unknown keys. */
@@ -224,15 +269,16 @@ const checkFields = (
   optional: ReadonlyArray<string>,
   problems: Problems,
 ): boolean => {
-  const before = problems.length
+  const before = problems.total
   for (const [name, codec] of Object.entries(fields)) {
     const r = codec.decode(value[name])
     if (E.isLeft(r)) problem(problems, join(path, name), codec.name, value[name])
   }
+  // own fields only: `constructor`, `toString` and `__proto__` are no fields of a layer
   for (const name of Object.keys(value))
-    if (name !== tag && !(name in fields) && !optional.includes(name))
+    if (name !== tag && !Object.hasOwn(fields, name) && !optional.includes(name))
       problem(problems, join(path, name), "no such field", value[name])
-  return problems.length === before
+  return problems.total === before
 }
 
 const decodeInitializer = (
@@ -257,6 +303,9 @@ const decodeLayer = (
   problems: Problems,
 ): E.Either<DescriptionError, LayerDescription | undefined> => {
   if (depth > maxNesting) return E.left({ _tag: "NestedTooDeep", path, limit: maxNesting })
+  problems.layers++
+  if (problems.layers > descriptionLimits.layers)
+    return E.left({ _tag: "TooLarge", what: "layers", path, limit: descriptionLimits.layers })
   if (!isRecord(u))
     return (problem(problems, path, "layer object { layer, … }", u), E.right(undefined))
   const tag = u["layer"]
@@ -272,6 +321,15 @@ const decodeLayer = (
         problem(problems, join(path, "layers"), "array of layers", layers),
         E.right(undefined)
       )
+    // refused before any element is looked at: a list of ten million layers costs nothing
+    if (problems.layers + layers.length > descriptionLimits.layers)
+      return E.left({
+        _tag: "TooLarge",
+        what: "layers",
+        path: join(path, "layers"),
+        limit: descriptionLimits.layers,
+        actual: problems.layers + layers.length,
+      })
     const out: LayerDescription[] = []
     for (let i = 0; i < layers.length; i++) {
       const r = decodeLayer(layers[i], `${join(path, "layers")}[${i}]`, depth + 1, problems)
@@ -290,6 +348,22 @@ const decodeLayer = (
       problem(problems, join(path, name), codec.name, u[name])
       ok = false
     }
+  // a Dense layer's units and a convolution's output channels are both widths
+  const widthField = tag === "Dense" ? "units" : tag === "Conv" ? "outChannels" : undefined
+  const asked = widthField === undefined ? undefined : u[widthField]
+  if (
+    ok &&
+    widthField !== undefined &&
+    typeof asked === "number" &&
+    asked > descriptionLimits.units
+  )
+    return E.left({
+      _tag: "TooLarge",
+      what: "units",
+      path: join(path, widthField),
+      limit: descriptionLimits.units,
+      actual: asked,
+    })
   const out: Record<string, unknown> = { ...u }
   for (const name of inits) {
     if (u[name] === undefined) continue
@@ -312,7 +386,7 @@ const decodeLayer = (
  * // left: InvalidDescription at units: expected positive integer but found -1
  */
 export const decodeDescription = (u: unknown): E.Either<DescriptionError, LayerDescription> => {
-  const problems: Problems = []
+  const problems: Problems = { kept: [], total: 0, layers: 0 }
   let r: E.Either<DescriptionError, LayerDescription | undefined>
   try {
     r = decodeLayer(u, "", 0, problems)
@@ -321,11 +395,12 @@ export const decodeDescription = (u: unknown): E.Either<DescriptionError, LayerD
     return E.left({
       _tag: "InvalidDescription",
       problems: [{ path: "", expected: "JSON", actual: "a value that cannot be read" }],
+      total: 1,
     })
   }
   if (E.isLeft(r)) return r
-  if (problems.length > 0 || r.right === undefined)
-    return E.left({ _tag: "InvalidDescription", problems })
+  if (problems.total > 0 || r.right === undefined)
+    return E.left({ _tag: "InvalidDescription", problems: problems.kept, total: problems.total })
   return E.right(r.right)
 }
 
@@ -336,7 +411,7 @@ const shownProblems = 3
  *
  * @example
  * import { renderDescriptionError } from "@fnn/nn"
- * renderDescriptionError({ _tag: "InvalidDescription", problems: [{ path: "layers[0].units", expected: "positive integer", actual: "0" }] })
+ * renderDescriptionError({ _tag: "InvalidDescription", problems: [{ path: "layers[0].units", expected: "positive integer", actual: "0" }], total: 1 })
  * // "the network description is invalid: at layers[0].units expected positive integer but found 0"
  */
 export const renderDescriptionError = (e: DescriptionError): string => {
@@ -348,10 +423,15 @@ export const renderDescriptionError = (e: DescriptionError): string => {
           (p) =>
             `at ${p.path === "" ? "the top level" : p.path} expected ${p.expected} but found ${p.actual}`,
         )
-      const more = e.problems.length - parts.length
+      const more = Math.max(e.total, e.problems.length) - parts.length
       return `the network description is invalid: ${parts.join("; ")}${more > 0 ? `; and ${more} more` : ""}`
     }
     case "NestedTooDeep":
       return `the network description nests Serial layers more than ${e.limit} deep (at ${e.path})`
+    case "TooLarge": {
+      const asked = e.actual === undefined ? `more than ${e.limit}` : String(e.actual)
+      const where = e.path === "" ? "" : ` (at ${e.path})`
+      return `the network description asks for ${asked} ${e.what}${where}; the limit is ${e.limit}`
+    }
   }
 }

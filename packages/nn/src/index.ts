@@ -77,9 +77,15 @@ export type {
   SimpleLayerName,
   DescriptionError,
   DescriptionProblem,
+  DescriptionLimit,
   PaddingDescription,
 } from "./description.ts"
-export { decodeDescription, renderDescriptionError, maxNesting } from "./description.ts"
+export {
+  decodeDescription,
+  renderDescriptionError,
+  maxNesting,
+  descriptionLimits,
+} from "./description.ts"
 export type { Loss } from "./losses.ts"
 export { mse, softmaxCrossEntropy, binaryCrossEntropy } from "./losses.ts"
 export type { Schedule, LearningRate, CosineOptions, OneCycleOptions } from "./schedules.ts"
@@ -128,6 +134,14 @@ export type {
   Evaluation,
 } from "./train.ts"
 export { trainState, trainStep, predict, accuracy, evaluate, confusionMatrix } from "./train.ts"
+export type { PrivateAggregateOptions, PrivateTrainSpec } from "./privacy.ts"
+export {
+  exampleLoss,
+  perExampleGrads,
+  clipPerExample,
+  differentiallyPrivateAggregate,
+  privateTrainStep,
+} from "./privacy.ts"
 export type { CheckpointInput, Checkpoint, TensorMismatch, CheckpointError } from "./checkpoint.ts"
 export {
   saveCheckpoint,
@@ -135,3 +149,8 @@ export {
   renderCheckpointError,
   checkpointVersion,
 } from "./checkpoint.ts"
+export type { OnnxOptions } from "./onnx/export.ts"
+export { toOnnx, onnxOpset, onnxIrVersion, batchAxisName, onnxMetadataKeys } from "./onnx/export.ts"
+export type { OnnxError } from "./onnx/errors.ts"
+export { renderOnnxError } from "./onnx/errors.ts"
+export { fnnVersion } from "./version.ts"

@@ -68,11 +68,18 @@ export type CountState = { readonly count: number }
  * the parameters (when given) agree in structure, shapes and dtypes, and that the state is a
  * record or list (each transformation checks its own fields).
  */
-const transformation = <S extends OptState>(
+/**
+ * A transformation whose `init` and `update` check what they are given: trees, the state's
+ * `fields`, and (unless `shapes` is `"own"`, for transformations that take gradients shaped
+ * otherwise, such as per-example ones, or that leave the check to their members) grads shaped
+ * like params. Not exported from the package.
+ */
+export const transformation = <S extends OptState>(
   op: string,
   fields: ReadonlyArray<string> | "list",
   init: (params: Params) => S,
   update: (updates: Params, state: S, params: Params | undefined) => readonly [Params, S],
+  shapes: "params" | "own" = "params",
 ): GradientTransformation<S> => ({
   init: (params) => {
     checkTree(`${op}.init`, "params", params)
@@ -81,7 +88,8 @@ const transformation = <S extends OptState>(
   update: <P extends Params>(updates: P, state: S, params?: P) => {
     const where = `${op}.update`
     checkTree(where, "grads", updates)
-    if (params !== undefined) zip(where, ["grads", "params"], [updates, params], ([u]) => u!)
+    if (params !== undefined && shapes === "params")
+      zip(where, ["grads", "params"], [updates, params], ([u]) => u!)
     if (typeof state !== "object" || state === null)
       throw new T.TensorError(
         where,
@@ -206,6 +214,9 @@ const chainAs = <const Ts extends ReadonlyArray<GradientTransformation>>(
       })
       return [u, next as never]
     },
+    // each member checks its own input: one may change shapes (DP-SGD's aggregate of
+    // per-example gradients), so the chain's first input need not be shaped like params
+    "own",
   )
 
 /**

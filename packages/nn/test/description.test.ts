@@ -119,6 +119,7 @@ describe("describe and fromDescription", () => {
     const msg = nn.renderDescriptionError({
       _tag: "InvalidDescription",
       problems: problems({ layer: "Dense", units: 1.5 }),
+      total: 1,
     })
     expect(msg).toBe(
       "the network description is invalid: at units expected positive integer but found 1.5",

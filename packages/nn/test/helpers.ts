@@ -110,3 +110,30 @@ export const sequence = (
   seed: number,
   dtype: "float32" | "float64" = "float64",
 ): Tensor => T.random.uniform(T.random.key(seed), shape, { min: -1, max: 1, dtype })
+
+/**
+ * A 64-bit hash of bytes (two multiplicative streams, then an avalanche of each) as 16 hex
+ * digits, for pinning outputs. Not cryptographic; any changed byte changes it with near certainty.
+ */
+export const hashBytes = (bytes: Uint8Array): string => {
+  let h1 = 0xdeadbeef ^ bytes.length
+  let h2 = 0x41c6ce57 ^ bytes.length
+  for (const b of bytes) {
+    h1 = Math.imul(h1 ^ b, 2654435761)
+    h2 = Math.imul(h2 ^ b, 1597334677)
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)
+  const hex = (w: number): string => (w >>> 0).toString(16).padStart(8, "0")
+  return hex(h1) + hex(h2)
+}
+
+/** `hashBytes` of a tensor's dtype and shape (as ASCII) followed by its little-endian bytes. */
+export const hashTensor = (x: Tensor): string => {
+  const head = Uint8Array.from(`${x.dtype}[${x.shape.join(",")}]`, (c) => c.charCodeAt(0))
+  const body = new Uint8Array(x.data.buffer, x.data.byteOffset, x.data.byteLength)
+  const bytes = new Uint8Array(head.length + body.length)
+  bytes.set(head)
+  bytes.set(body, head.length)
+  return hashBytes(bytes)
+}

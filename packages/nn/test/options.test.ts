@@ -44,11 +44,14 @@ const withOptions: Record<string, (o: never) => unknown> = {
   "T.tree.structureEquals": (o) => T.tree.structureEquals(params, params, o),
   "T.tree.zipAllWith": (o) => T.tree.zipAllWith([params], (ts) => ts[0]!, o),
   "T.tree.zipWith": (o) => T.tree.zipWith(params, params, (a) => a, o),
+  "T.safetensors.parseJson": (o) => T.safetensors.parseJson("[]", o),
+  "T.safetensors.measureJson": (o) => T.safetensors.measureJson(Uint8Array.of(0x30), o),
   "A.grad": (o) => A.grad(f, o)(x),
   "A.valueAndGrad": (o) => A.valueAndGrad(f, o)(x),
   "A.jacfwd": (o) => A.jacfwd(T.exp, o)(x),
   "A.jacrev": (o) => A.jacrev(T.exp, o)(x),
   "A.hessian": (o) => A.hessian(f, o)(x),
+  "A.vmap": (o) => A.vmap(T.exp, o)(x),
   "nn.adam": (o) => nn.adam(1e-3, o),
   "nn.adamw": (o) => nn.adamw(1e-3, o),
   "nn.cosine": (o) => nn.cosine(0.1, 10, o),
@@ -62,6 +65,9 @@ const withOptions: Record<string, (o: never) => unknown> = {
   "nn.step": (o) => nn.step(0.1, o),
   "nn.trace": (o) => nn.trace(o),
   "nn.trainStep": (o) => nn.trainStep(o),
+  "nn.toOnnx": (o) => nn.toOnnx(net, net.init(key, [-1, 3])[1], o),
+  "nn.privateTrainStep": (o) => nn.privateTrainStep(o),
+  "nn.differentiallyPrivateAggregate": (o) => nn.differentiallyPrivateAggregate(o),
   "nn.Dense": (o) => nn.Dense(2, o),
   "Dense.init": (o) => nn.Dense(2).init(key, [-1, 3], o),
   "Dense.apply": (o) => nn.Dense(2).apply({ w: T.zeros([3, 2]), b: T.zeros([2]) }, x, o),
@@ -94,15 +100,15 @@ const noOptions = new Set(
   T.random.bernoulli T.random.foldIn T.random.isKey T.random.isKeyData T.random.key
   T.random.keyData T.random.keyFromData T.random.permutation T.random.randint T.random.shuffle
   T.random.split T.reciprocal T.relu T.reshape T.safetensors.decode T.safetensors.encode
-  T.safetensors.renderSafetensorsError T.scalar T.sigmoid T.sign T.sin T.slice T.softplus T.sqrt
+  T.safetensors.renderJsonError T.safetensors.renderSafetensorsError T.scalar T.sigmoid T.sign T.sin T.slice T.softplus T.sqrt
   T.square T.squeeze T.stack T.sub T.take T.tanh T.toArray T.transpose T.tree.unflatten T.where
   A.customVjp A.jvp A.stopGradient A.vjp
-  nn.accuracy nn.applyUpdates nn.asSchedule nn.binaryCrossEntropy nn.chain nn.clipByGlobalNorm
+  nn.accuracy nn.applyUpdates nn.clipPerExample nn.exampleLoss nn.perExampleGrads nn.asSchedule nn.binaryCrossEntropy nn.chain nn.clipByGlobalNorm
   nn.confusionMatrix nn.constant nn.constantInit nn.decodeDescription nn.describe nn.fans
   nn.fromDescription nn.glorotNormal nn.glorotUniform nn.heNormal nn.heUniform
   nn.initializerFromDescription nn.leakyRelu nn.lecunNormal nn.lecunUniform nn.loadCheckpoint
   nn.mse nn.normal nn.ones nn.paramCount nn.piecewise nn.predict nn.renderCheckpointError
-  nn.renderDescriptionError nn.scale nn.scaleByLearningRate nn.serial nn.sgd
+  nn.renderDescriptionError nn.renderOnnxError nn.scale nn.scaleByLearningRate nn.serial nn.sgd
   nn.softmaxCrossEntropy nn.trainState nn.uniform nn.varianceScaling nn.weightDecay nn.zeros
   T.flip nn.parallel`.split(/\s+/),
 )

@@ -220,3 +220,45 @@ describe("trainStep", () => {
     )
   })
 })
+
+describe("a jitted training step", () => {
+  const digits = (n: number, seed: number): Batch => {
+    const [kx, ky] = T.random.split(T.random.key(seed))
+    return {
+      x: T.random.uniform(kx!, [n, 12]),
+      y: T.random.randint(ky!, [n], 0, 4),
+    }
+  }
+
+  const compare = <S extends OptState>(
+    net: Layer<Params>,
+    optimizer: GradientTransformation<S>,
+    loss: nn.Loss,
+  ): void => {
+    const [, params] = net.init(T.random.key(3), [-1, 12])
+    const eager = nn.trainStep({ net, loss, optimizer })
+    const compiled = nn.trainStep({ net, loss, optimizer, jit: true })
+    let a = nn.trainState(params, optimizer)
+    let b = a
+    // the last batch is smaller, as an epoch's last batch is: one more signature
+    const batches = [digits(8, 1), digits(8, 2), digits(8, 3), digits(5, 4)]
+    for (let i = 0; i < 9; i++) {
+      const batch = batches[i % batches.length]!
+      const ra = eager(a, batch)
+      const rb = compiled(b, batch)
+      expect(Object.is(rb.loss, ra.loss)).toBe(true)
+      a = ra.state
+      b = rb.state
+    }
+    expect(treesBitsEqual(b.params, a.params)).toBe(true)
+    expect(b.step).toBe(a.step)
+  }
+
+  it("gives the eager step's losses and parameters bit for bit (SGD, sigmoid, squared error)", () => {
+    compare(nn.serial(nn.Dense(6), nn.Sigmoid, nn.Dense(4), nn.Sigmoid), nn.sgd(0.5), nn.mse)
+  })
+
+  it("gives the eager step's results bit for bit (Adam, ReLU, cross-entropy)", () => {
+    compare(nn.serial(nn.Dense(6), nn.Relu, nn.Dense(4)), nn.adam(0.01), nn.softmaxCrossEntropy)
+  })
+})

@@ -9,13 +9,20 @@
  */
 import type { Params, Primitive } from "./primitives.ts"
 import type { Tensor, Trace } from "./tensor.ts"
+import type { TypedArray } from "./dtype.ts"
 import { TensorError } from "./errors.ts"
 import { referenceKernels } from "./kernels/index.ts"
 
-/** An eager implementation of one primitive on concrete tensors. */
+/**
+ * An eager implementation of one primitive on concrete tensors. A caller that planned memory may
+ * pass `out`, an array of the output's dtype and size whose contents do not matter: a kernel may
+ * write its result there (and return a tensor over it) or ignore it and allocate. `out` never
+ * overlaps an input.
+ */
 export type Kernel<P extends Primitive> = (
   inputs: ReadonlyArray<Tensor>,
   params: Params[P],
+  out?: TypedArray,
 ) => Tensor
 
 /** One kernel per primitive. */
@@ -60,7 +67,7 @@ export const bind = <P extends Primitive>(
   if (!top.active)
     throw new TensorError(
       prim,
-      "a tracer from a finished transformation was used: a value computed inside grad/vjp/jvp escaped (e.g. stored in a variable outside the function) and cannot be used afterwards",
+      "a tracer from a finished transformation was used: a value computed inside grad/vjp/jvp/vmap escaped (e.g. stored in a variable outside the function) and cannot be used afterwards",
     )
   return top.process(prim, inputs, params)
 }

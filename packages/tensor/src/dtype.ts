@@ -44,6 +44,17 @@ export const allocate = <D extends DType>(d: D, n: number): ArrayOf<D> =>
       ? new Float64Array(n)
       : new Int32Array(n)) as ArrayOf<D>
 
+/**
+ * `out` when it is an array of dtype `d` and length `n` (a buffer a caller planned for a kernel's
+ * output, contents unspecified), else a fresh zero-filled one.
+ */
+export const outputArray = <D extends DType>(
+  out: TypedArray | undefined,
+  d: D,
+  n: number,
+): ArrayOf<D> =>
+  out !== undefined && out.length === n && dtypeOf(out) === d ? (out as ArrayOf<D>) : allocate(d, n)
+
 /** Copies `values` into a new array of dtype `d` (rounding as the typed array does). */
 export const arrayFrom = (d: DType, values: ArrayLike<number>): TypedArray =>
   d === "float32"

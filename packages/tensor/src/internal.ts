@@ -8,7 +8,9 @@ export { nextLevel } from "./levels.ts"
 export { checkOptions, describeOption, suggestOption } from "./options.ts"
 export type { OptionType, OptionsSpec } from "./options.ts"
 export type { Kernel, Kernels } from "./dispatch.ts"
-export { Tracer } from "./tensor.ts"
+export { Tracer, isConcrete, releaseData } from "./tensor.ts"
+export { shapeRules } from "./shapeRules.ts"
+export type { Aval, ShapeRule } from "./shapeRules.ts"
 export type { Trace } from "./tensor.ts"
 export type {
   Params,
@@ -19,6 +21,8 @@ export type {
   ConvGeometry,
 } from "./primitives.ts"
 export { primitives } from "./primitives.ts"
+export type { Sampler } from "./random/samplers.ts"
+export { samplerDType } from "./random/samplers.ts"
 export { referenceKernels } from "./kernels/index.ts"
 export { scalar } from "./ops/creation.ts"
 export { asTensor, promote } from "./ops/convert.ts"
@@ -33,5 +37,5 @@ export {
   showShape,
 } from "./shape.ts"
 export { dilatedSize } from "./window.ts"
-export { allocate, arrayFrom, byteSize, dtypeOf } from "./dtype.ts"
+export { allocate, arrayFrom, byteSize, dtypeOf, outputArray } from "./dtype.ts"
 export { defaultThreadCount, nodeBuiltin } from "./kernels/wasm/api.ts"

@@ -12,6 +12,7 @@
  */
 import type { DType } from "./dtype.ts"
 import type { Shape } from "./shape.ts"
+import type { Sampler } from "./random/samplers.ts"
 
 /** Parameters of each primitive. */
 export interface Params {
@@ -68,6 +69,18 @@ export interface Params {
    * `transposeA`/`transposeB` read an operand with its last two axes swapped.
    */
   matmul: { readonly transposeA: boolean; readonly transposeB: boolean }
+  // randomness (int32 words holding unsigned 32-bit patterns; no derivatives)
+  /**
+   * `threefry2x32(keys, counters)`: each key `[..., 2]` encrypts a counter `[..., 2]` with
+   * Threefry-2x32; the axes before the last broadcast, and the last holds the block's two words.
+   */
+  threefry2x32: Record<string, never>
+  /**
+   * `sample(keys)`: for each key of an int32 `[...batch, 2]` input, values of `shape` drawn as
+   * `sampler` says; the output is `[...batch, ...shape]`.
+   */
+  sample: { readonly sampler: Sampler; readonly shape: Shape }
+  // convolution and pooling
   /**
    * Convolution (a cross-correlation, as in every deep-learning library) of a channels-last input
    * `[batch, ...spatial, in]` with a kernel `[...window, in / groups, out]`, giving
@@ -149,6 +162,8 @@ export const primitives: ReadonlyArray<Primitive> = [
   "conv",
   "windows",
   "addWindows",
+  "threefry2x32",
+  "sample",
 ]
 
 /** Primitives that act elementwise on one input. */

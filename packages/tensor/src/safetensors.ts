@@ -27,6 +27,11 @@ import {
   writeOrder,
 } from "./safetensors/dtypes.ts"
 import { isWellFormed, utf8Decode, utf8Encode } from "./safetensors/utf8.ts"
+import type { JsonError } from "./safetensors/json.ts"
+import { defaultJsonLimits, measureJson, parseJson, renderJsonError } from "./safetensors/json.ts"
+
+export type { JsonError, JsonLimits } from "./safetensors/json.ts"
+export { defaultJsonLimits, measureJson, parseJson, renderJsonError } from "./safetensors/json.ts"
 
 // -------------------------------------------------------------------------------------------
 // model
@@ -68,6 +73,11 @@ export type SafetensorsError =
   | { readonly _tag: "HeaderNotObject"; readonly start: string }
   /** The header is not JSON; `message` is the parser's. */
   | { readonly _tag: "HeaderNotJson"; readonly message: string }
+  /** The header holds too many JSON values or nests too deeply to be parsed (`defaultJsonLimits`). */
+  | {
+      readonly _tag: "HeaderTooComplex"
+      readonly error: Exclude<JsonError, { readonly _tag: "NotJson" }>
+    }
   /** The header is JSON of the wrong shape: `total` problems, the first few of them listed. */
   | {
       readonly _tag: "HeaderInvalid"
@@ -503,7 +513,8 @@ const readTensors = (
 /**
  * Reads a safetensors buffer into fresh tensors and metadata, or says why it cannot. Never
  * throws. Checks, in order: the length prefix, the header's size (at most `maxHeaderLength`),
- * UTF-8, JSON, the header's shape (with io-ts), each tensor's dtype, offsets and byte count, and
+ * UTF-8, how many JSON values the header holds and how deep they nest (`defaultJsonLimits`,
+ * before parsing), JSON, the header's shape (with io-ts), each tensor's dtype, offsets and byte count, and
  * that the tensors tile the data buffer with no gap or overlap. F32, F64 and I32 are read as
  * float32, float64 and int32; F16 and BF16 widen exactly to float32, I8, U8, I16 and U16 to
  * int32; other dtypes give `UnsupportedDtype`. The data is copied byte by byte (little-endian on
@@ -531,6 +542,9 @@ export const decode = (bytes: Uint8Array): E.Either<SafetensorsError, Safetensor
     return E.left({ _tag: "HeaderTruncated", headerLength, available: bytes.length - 8 })
 
   const headerBytes = bytes.subarray(8, 8 + headerLength)
+  // measured before decoding: a header too complex to parse is refused at the cost of one pass
+  const complex = measureJson(headerBytes, defaultJsonLimits)
+  if (complex !== undefined) return E.left({ _tag: "HeaderTooComplex", error: complex })
   const text = utf8Decode(headerBytes)
   if (!text.ok)
     return E.left({ _tag: "HeaderNotUtf8", offset: text.offset, byte: headerBytes[text.offset]! })
@@ -539,13 +553,14 @@ export const decode = (bytes: Uint8Array): E.Either<SafetensorsError, Safetensor
       _tag: "HeaderNotObject",
       start: Array.from(text.text.slice(0, 16)).slice(0, 8).join(""),
     })
-  let json: unknown
-  try {
-    json = JSON.parse(text.text)
-  } catch (e) {
-    return E.left({ _tag: "HeaderNotJson", message: e instanceof Error ? e.message : String(e) })
-  }
-  const header = validateHeader(json)
+  const json = parseJson(text.text, defaultJsonLimits)
+  if (E.isLeft(json))
+    return E.left(
+      json.left._tag === "NotJson"
+        ? { _tag: "HeaderNotJson", message: json.left.message }
+        : { _tag: "HeaderTooComplex", error: json.left },
+    )
+  const header = validateHeader(json.right)
   if (E.isLeft(header)) return header
   const tensors = readTensors(header.right.infos, bytes.subarray(8 + headerLength))
   if (E.isLeft(tensors)) return tensors
@@ -594,6 +609,8 @@ export const renderSafetensorsError = (e: SafetensorsError): string => {
       return `the header must be a JSON object beginning with "{", but it begins with ${JSON.stringify(e.start)}`
     case "HeaderNotJson":
       return `the header is not valid JSON: ${e.message}`
+    case "HeaderTooComplex":
+      return `the header is too large to parse: ${renderJsonError(e.error)}`
     case "HeaderInvalid": {
       const shown = e.problems
         .slice(0, shownProblems)

@@ -6,32 +6,12 @@ import { threefry2x32 } from "../src/random/threefry.ts"
 import { exp, log, nextAfter, normalCdf, normalQuantile } from "../src/random/special.ts"
 import { Tensor } from "../src/tensor.ts"
 import { TensorError } from "../src/errors.ts"
+import { threefryRef } from "./reference.ts"
+import * as T from "../src/index.ts"
 
 // ---------------------------------------------------------------------------------------------
 // independent references
 // ---------------------------------------------------------------------------------------------
-
-const M32 = (1n << 32n) - 1n
-const rotlBig = (x: bigint, r: number): bigint => ((x << BigInt(r)) | (x >> BigInt(32 - r))) & M32
-
-/** Threefry-2x32-20 as the paper describes it, in BigInt arithmetic with loops. */
-const threefryRef = (key: [number, number], ctr: [number, number]): [number, number] => {
-  const rot = [13, 15, 26, 6, 17, 29, 16, 24]
-  const ks = [BigInt(key[0]), BigInt(key[1])]
-  ks.push(ks[0]! ^ ks[1]! ^ 0x1bd11bdan)
-  let x0 = (BigInt(ctr[0]) + ks[0]!) & M32
-  let x1 = (BigInt(ctr[1]) + ks[1]!) & M32
-  for (let round = 0; round < 20; round++) {
-    x0 = (x0 + x1) & M32
-    x1 = rotlBig(x1, rot[round % 8]!) ^ x0
-    if (round % 4 === 3) {
-      const s = (round + 1) / 4
-      x0 = (x0 + ks[s % 3]!) & M32
-      x1 = (x1 + ks[(s + 1) % 3]! + BigInt(s)) & M32
-    }
-  }
-  return [Number(x0), Number(x1)]
-}
 
 const threefry = (key: [number, number], ctr: [number, number]): [number, number] => {
   const out = new Uint32Array(2)
@@ -189,13 +169,13 @@ describe("keys", () => {
     )
   })
 
-  it("round-trip through keyData, keyFromData and JSON", () => {
+  it("round-trip through keyData, keyFromData and JSON of their words", () => {
     fc.assert(
       fc.property(words, words, (a, b) => {
         const k = random.keyFromData([a, b])
         expect(random.keyData(k)).toEqual([a, b])
         expect(random.isKey(k)).toBe(true)
-        const restored: unknown = JSON.parse(JSON.stringify({ rng: k }))
+        const restored: unknown = JSON.parse(JSON.stringify({ rng: random.keyData(k) }))
         const data = (restored as { rng: unknown }).rng
         expect(random.isKeyData(data)).toBe(true)
         if (random.isKeyData(data))
@@ -205,17 +185,27 @@ describe("keys", () => {
       }),
       { numRuns: 50 },
     )
-    expect(String(random.key(3))).toBe("Key(0, 3)")
   })
 
-  it("are not tensors, arrays or plain objects", () => {
-    expectTypeOf<Key>().not.toExtend<Tensor>()
+  it("are int32 tensors of shape [2] holding the words' bit patterns", () => {
+    expectTypeOf<Key>().toExtend<Tensor>()
     expectTypeOf<Tensor>().not.toExtend<Key>()
     expectTypeOf<{ readonly [k: string]: unknown }>().not.toExtend<Key>()
-    const k = random.key(1)
-    expect(k).not.toBeInstanceOf(Tensor)
-    expect(Array.isArray(k)).toBe(false)
-    expect(Object.getPrototypeOf(k)).not.toBe(Object.prototype)
+    fc.assert(
+      fc.property(words, words, (a, b) => {
+        const k = random.keyFromData([a, b])
+        expect(k).toBeInstanceOf(Tensor)
+        expect(k.dtype).toBe("int32")
+        expect(k.shape).toEqual([2])
+        expect(Array.from(k.data)).toEqual([a | 0, b | 0])
+      }),
+      { numRuns: 50 },
+    )
+    expect(random.isKey(random.key(1))).toBe(true)
+    expect(random.isKey(new Tensor("int32", [3, 2], new Int32Array(6)))).toBe(true)
+    expect(random.isKey(new Tensor("float32", [2], new Float32Array(2)))).toBe(false)
+    expect(random.isKey(new Tensor("int32", [3], new Int32Array(3)))).toBe(false)
+    expect(random.isKey(new Tensor("int32", [], new Int32Array(1)))).toBe(false)
     expect(random.isKey({})).toBe(false)
     expect(random.isKey([0, 1])).toBe(false)
     expect(random.isKeyData([0, 2 ** 32])).toBe(false)
@@ -675,6 +665,19 @@ describe("bad inputs", () => {
       "random.keyFromData",
     )
     throwsTensorError(() => random.keyData(notAKey), "random.keyData")
+    const floatPair = new Tensor("float32", [2], new Float32Array(2)) as Key
+    const triple = new Tensor("int32", [3], new Int32Array(3)) as Key
+    const batch = new Tensor("int32", [2, 2], new Int32Array(4)) as Key
+    for (const bad of [floatPair, triple]) {
+      throwsTensorError(() => random.split(bad), "random.split")
+      throwsTensorError(() => random.foldIn(bad, 1), "random.foldIn")
+      throwsTensorError(() => random.normal(bad, [2]), "random.normal")
+      throwsTensorError(() => random.permutation(bad, 3), "random.permutation")
+    }
+    expect(() => random.uniform(floatPair)).toThrow(/a float32 tensor of shape \[2\]/)
+    // one key's words only; a batch of keys is refused where one key is needed
+    throwsTensorError(() => random.keyData(batch), "random.keyData")
+    throwsTensorError(() => random.shuffle(batch, T.zeros([3])), "random.shuffle")
     throwsTensorError(() => random.uniform(k, [-1]), "random.uniform")
     throwsTensorError(() => random.uniform(k, [2.5]), "random.uniform")
     throwsTensorError(() => random.uniform(k, [2], { min: 1, max: 1 }), "random.uniform")

@@ -504,3 +504,29 @@ export const invertPerm = (perm: ReadonlyArray<number>): number[] => {
   perm.forEach((p, i) => (inv[p] = i))
   return inv
 }
+
+// ---------------------------------------------------------------------------------------------
+// randomness
+// ---------------------------------------------------------------------------------------------
+
+const M32 = (1n << 32n) - 1n
+const rotlBig = (x: bigint, r: number): bigint => ((x << BigInt(r)) | (x >> BigInt(32 - r))) & M32
+
+/** Threefry-2x32-20 as the paper describes it, in BigInt arithmetic with loops. */
+export const threefryRef = (key: [number, number], ctr: [number, number]): [number, number] => {
+  const rot = [13, 15, 26, 6, 17, 29, 16, 24]
+  const ks = [BigInt(key[0]), BigInt(key[1])]
+  ks.push(ks[0]! ^ ks[1]! ^ 0x1bd11bdan)
+  let x0 = (BigInt(ctr[0]) + ks[0]!) & M32
+  let x1 = (BigInt(ctr[1]) + ks[1]!) & M32
+  for (let round = 0; round < 20; round++) {
+    x0 = (x0 + x1) & M32
+    x1 = rotlBig(x1, rot[round % 8]!) ^ x0
+    if (round % 4 === 3) {
+      const s = (round + 1) / 4
+      x0 = (x0 + ks[s % 3]!) & M32
+      x1 = (x1 + ks[(s + 1) % 3]! + BigInt(s)) & M32
+    }
+  }
+  return [Number(x0), Number(x1)]
+}

@@ -7,7 +7,7 @@ import { Tensor } from "../src/tensor.ts"
 import { decode, encode, maxHeaderLength, renderSafetensorsError } from "../src/safetensors.ts"
 import type { SafetensorsError, SafetensorsFile } from "../src/safetensors.ts"
 import { copyLittleEndian, halfToSingleBits } from "../src/safetensors/dtypes.ts"
-import { utf8Decode, utf8Encode } from "../src/safetensors/utf8.ts"
+import { utf8Decode, utf8DecodeHere, utf8Encode } from "../src/safetensors/utf8.ts"
 
 // The platform's own codecs serve as independent references (typed here: the package's
 // tsconfig has no DOM or Node types).
@@ -988,11 +988,14 @@ describe("header UTF-8", () => {
         } catch {
           expected = undefined
         }
-        const r = utf8Decode(bytes)
-        if (expected === undefined) {
-          expect(r.ok).toBe(false)
-          if (!r.ok) expect(utf8Decode(bytes.subarray(0, r.offset)).ok).toBe(true)
-        } else expect(r).toEqual({ ok: true, text: expected })
+        // the JavaScript decoder on its own, and the one that uses the platform's when it can
+        for (const decode of [utf8DecodeHere, utf8Decode]) {
+          const r = decode(bytes)
+          if (expected === undefined) {
+            expect(r.ok).toBe(false)
+            if (!r.ok) expect(decode(bytes.subarray(0, r.offset)).ok).toBe(true)
+          } else expect(r).toEqual({ ok: true, text: expected })
+        }
       }),
       { numRuns: 1000 },
     )
@@ -1006,5 +1009,8 @@ describe("header UTF-8", () => {
     )
     const long = "\u{1F600}é".repeat(10000)
     expect(utf8Decode(utf8Encode(long))).toEqual({ ok: true, text: long })
+    expect(utf8DecodeHere(utf8Encode(long))).toEqual({ ok: true, text: long })
+    // a byte-order mark is part of the text, as the reference reads it
+    expect(utf8Decode(Uint8Array.of(0xef, 0xbb, 0xbf, 0x7b))).toEqual({ ok: true, text: "\ufeff{" })
   })
 })

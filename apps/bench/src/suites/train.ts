@@ -6,8 +6,9 @@
  * test accuracy after it, which must agree between engines (a fast loop that learns nothing
  * cannot pass).
  *
- * With the fast kernels and more than one thread, fnn runs three times side by side: on one
- * thread (`trainStep`, single-threaded kernels), and on N threads in the two ways fnn has:
+ * fnn runs eagerly and with `trainStep`'s `jit` option (the loss and its gradient compiled). With
+ * the fast kernels and more than one thread, fnn also runs on one thread (`trainStep`,
+ * single-threaded kernels, eager and jitted) and on N threads in the two ways fnn has:
  * threaded kernels (`trainStep` with the fast kernels on N threads, which share large matrix
  * products: what `installFastKernels()` gives by default) and data parallelism
  * (`parallelTrainStep`: one shard of each batch per thread, every thread's kernels
@@ -100,8 +101,9 @@ const run =
             await fnnParallelTrainer(w, params, threads, `fnn ${threads} threads, data-parallel`),
             1,
           ),
+          onThreads(fnnTrainer(w, params, "fnn jit, 1 thread", true), 1),
         ]
-      : [fnnTrainer(w, params)]
+      : [fnnTrainer(w, params), fnnTrainer(w, params, "fnn jit", true)]
     const trainers = [
       ...fnnTrainers,
       await tfjsTrainer("wasm", w, params),
@@ -215,7 +217,7 @@ const run =
       },
     ]
     const one = fnnRuns[0]!
-    const many = fastest(fnnRuns.slice(1))
+    const many = fastest(fnnRuns.slice(1).filter((r) => !r.trainer.engine.startsWith("fnn jit")))
     const speedup = many === undefined ? undefined : median(one.ms) / median(many.ms)
     const target = scalingTargets[w.name]
     const scalingLabel = `scaling, fnn ${threads} threads / 1 thread`

@@ -6,8 +6,12 @@
  * with `foldIn(foldIn(key(seed), 1), e)`. So the PRNG state of a run is just its position
  * (epoch, batch), which the checkpoint stores beside the parameters and the optimizer state.
  *
- * Interruption: Ctrl-C lets the current step finish, then the state after that step is written
- * (atomically) with the position of the next batch, and `fnn` exits with 130. `--resume` rebuilds
+ * DP-SGD (`--dp-clip C --dp-noise σ`): per-example gradients are clipped to norm C, summed,
+ * noised with N(0, (σC)²) from `foldIn(key(seed), 2)` and averaged before the optimizer.
+ *
+ * Interruption: Ctrl-C, SIGTERM or SIGHUP lets the current step finish, then the state after that
+ * step is written (atomically) with the position of the next batch, and `fnn` exits with 128 +
+ * the signal's number (130, 143, 129). `--resume` rebuilds
  * that epoch's shuffled order from its key and continues mid-epoch with the next batch, carrying
  * the epoch's running loss sum, so the run ends with the same bytes as one never interrupted.
  * @module
@@ -64,6 +68,8 @@ export interface TrainFlags {
   readonly out?: string
   readonly resume?: string
   readonly json?: boolean
+  readonly dpClip?: string
+  readonly dpNoise?: string
 }
 
 /** The default recipe: the 3Blue1Brown network trained to about 96% test accuracy. */
@@ -102,6 +108,8 @@ const recipeFlags = [
   ["batchSize", "--batch-size"],
   ["seed", "--seed"],
   ["limit", "--limit"],
+  ["dpClip", "--dp-clip"],
+  ["dpNoise", "--dp-noise"],
 ] as const
 
 /** The recipe in a fixed key order, so equal recipes are written as equal bytes. */
@@ -117,7 +125,25 @@ const canonical = (r: Recipe): Recipe => ({
   batchSize: r.batchSize,
   seed: r.seed,
   limit: r.limit,
+  ...(r.dp === undefined ? {} : { dp: { clip: r.dp.clip, noise: r.dp.noise } }),
 })
+
+/** DP-SGD's `--dp-clip C --dp-noise σ`: both or neither. */
+const decodeDp = (flags: TrainFlags): E.Either<CliError, Recipe["dp"]> => {
+  const { dpClip, dpNoise } = flags
+  if (dpClip === undefined && dpNoise === undefined) return E.right(undefined)
+  if (dpClip === undefined || dpNoise === undefined)
+    return E.left({
+      _tag: "FlagConflict",
+      message: `DP-SGD needs both --dp-clip and --dp-noise; got only ${dpClip === undefined ? "--dp-noise" : "--dp-clip"}`,
+      command,
+    })
+  return pipe(
+    E.Do,
+    E.apS("clip", numberFlag("--dp-clip", false, command)(dpClip)),
+    E.apS("noise", numberFlag("--dp-noise", true, command)(dpNoise)),
+  )
+}
 
 /**
  * The recipe the flags ask for, defaults filled in. Pure; every bad value is a `BadFlag`.
@@ -155,12 +181,14 @@ export const decodeRecipe = (flags: TrainFlags): E.Either<CliError, Recipe> =>
     ),
     E.apS("seed", intFlag("--seed", 0, undefined, command)(flags.seed ?? String(defaults.seed))),
     E.apS("limit", optional(flags.limit, intFlag("--limit", 1, undefined, command))),
-    E.map((r) =>
+    E.apS("dp", decodeDp(flags)),
+    E.map(({ dp, ...r }) =>
       canonical({
         ...r,
         lr: r.lr ?? defaultLr[r.optimizer],
         weightDecay: r.weightDecay ?? defaults.weightDecay,
         limit: r.limit ?? null,
+        ...(dp === undefined ? {} : { dp }),
       }),
     ),
   )
@@ -251,7 +279,8 @@ const breathe = (): Promise<void> => new Promise((resolve) => setImmediate(resol
 const describeRecipe = (r: Recipe, parameters: number): string =>
   `${r.arch.join("-")} ${r.activation} (${thousands(parameters)} parameters), ${r.loss} loss, ` +
   `${r.optimizer} lr ${r.lr} ${r.schedule}, weight decay ${r.weightDecay}, batch ${r.batchSize}, ` +
-  `${r.epochs} epoch${r.epochs === 1 ? "" : "s"}, seed ${r.seed}`
+  `${r.epochs} epoch${r.epochs === 1 ? "" : "s"}, seed ${r.seed}` +
+  (r.dp === undefined ? "" : `, DP-SGD clip ${r.dp.clip} noise ${r.dp.noise}`)
 
 /** The loop itself, from `start` to the end or to Ctrl-C. Resolves to the exit code. */
 const loop = async (
@@ -266,7 +295,9 @@ const loop = async (
   const examples = count(train)
   const net = buildNet(recipe)
   const optimizer = optimizerOf(recipe, examples)
-  const step = nn.trainStep({ net, loss: lossOf(recipe.loss), optimizer })
+  const spec = { net, loss: lossOf(recipe.loss), optimizer }
+  const step =
+    recipe.dp === undefined ? nn.trainStep({ ...spec, jit: true }) : nn.privateTrainStep(spec)
   const arch = nn.describe(net)
   const shuffleRoot = T.random.foldIn(T.random.key(recipe.seed), 1)
   const parameters = nn.paramCount(start.state.params)
@@ -343,6 +374,17 @@ const loop = async (
       }
       const batch = epochBatches.at(b)
       const r = step(state, batch)
+      // a diverged state is never saved: the checkpoint keeps the last finished epoch
+      if (!Number.isFinite(r.loss)) {
+        reporter.clear()
+        return E.left({
+          _tag: "Diverged",
+          epoch: epoch + 1,
+          batch: b + 1,
+          loss: r.loss,
+          kept: wrote ? out : start.resumed,
+        })
+      }
       state = r.state
       progress = {
         ...progress,
@@ -413,7 +455,7 @@ const interrupted = async (
   if (!unsaved && !wrote) {
     if (json) printJson(io, { type: "interrupted", saved: false })
     else println(io, "interrupted before the first step; nothing written")
-    return E.right(interruptedExitCode)
+    return E.right(interruptedExitCode(io.interrupt))
   }
   if (unsaved) {
     const saved = await save()()
@@ -436,7 +478,7 @@ const interrupted = async (
     println(io, `interrupted ${where}; saved to ${out}`)
     println(io, `continue with: fnn train --resume ${out}`)
   }
-  return E.right(interruptedExitCode)
+  return E.right(interruptedExitCode(io.interrupt))
 }
 
 /** Refuses recipe flags next to `--resume`: the checkpoint's recipe is the one that continues. */

@@ -25,7 +25,7 @@ export type JvpRule<P extends Primitive> = (
 const plus = (a: T.Tensor | undefined, b: T.Tensor | undefined): T.Tensor | undefined =>
   a === undefined ? b : b === undefined ? a : T.add(a, b)
 
-/** Piecewise constant (comparisons, argmax, sign): the tangent is zero. */
+/** Piecewise constant (comparisons, argmax, sign) or integer-valued: the tangent is zero. */
 const zero = (): undefined => undefined
 
 /** An elementwise primitive: `ẏ = Σᵢ ∂y/∂xᵢ ẋᵢ`. */
@@ -117,4 +117,7 @@ export const jvpRules: { readonly [P in Primitive]: JvpRule<P> } = {
   conv: bilinear("conv"),
   windows: linear("windows"),
   addWindows: linear("addWindows"),
+  // keys are integers: derived keys and samples have no tangent
+  threefry2x32: zero,
+  sample: zero,
 }

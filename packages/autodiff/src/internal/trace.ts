@@ -13,7 +13,7 @@ export { nextLevel } from "@fnn/tensor/internal"
 export const escaped = (op: string): T.TensorError =>
   new T.TensorError(
     op,
-    "a tracer from a finished transformation was used: a value computed inside grad/vjp/jvp escaped (e.g. stored in a variable outside the function) and cannot be used afterwards",
+    "a tracer from a finished transformation was used: a value computed inside grad/vjp/jvp/vmap escaped (e.g. stored in a variable outside the function) and cannot be used afterwards",
   )
 
 /** Throws if `x` is a tracer of a finished transformation (a constant for the current one). */

@@ -32,7 +32,7 @@ export type VjpRule<P extends Primitive> = (
 
 const none: Cotangents = []
 
-/** Piecewise constant (comparisons, argmax, sign): no cotangent flows back. */
+/** Piecewise constant (comparisons, argmax, sign) or of integer inputs: no cotangent flows back. */
 const zero = (): Cotangents => none
 
 /** An elementwise primitive: `x̄ᵢ = ∂y/∂xᵢ ⊙ ȳ` (diagonal Jacobians are their own transposes). */
@@ -149,4 +149,7 @@ export const vjpRules: { readonly [P in Primitive]: VjpRule<P> } = {
   ),
   // addWindowsᵀ takes the windows of ȳ
   addWindows: linear((g, _x, { window, strides }) => bind("windows", [g], { window, strides })),
+  // keys are integers: no cotangent flows back to them
+  threefry2x32: zero,
+  sample: zero,
 }

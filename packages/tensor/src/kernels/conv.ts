@@ -4,14 +4,19 @@
  * @module
  */
 import type { Params } from "../primitives.ts"
-import { allocate } from "../dtype.ts"
+import type { TypedArray } from "../dtype.ts"
+import { outputArray } from "../dtype.ts"
 import { sizeOf } from "../shape.ts"
 import { Tensor } from "../tensor.ts"
 import { convShape, windowsShape } from "../window.ts"
 import { taps } from "./windows.ts"
 
 /** `y[n, o, j] = Σ_{t, c} x[n, tap(o, t), c] · w[t, c, j]` within each group of channels. */
-export const conv = ([x, w]: ReadonlyArray<Tensor>, params: Params["conv"]): Tensor => {
+export const conv = (
+  [x, w]: ReadonlyArray<Tensor>,
+  params: Params["conv"],
+  into?: TypedArray,
+): Tensor => {
   const shape = convShape(x!.shape, w!.shape, params)
   const d = x!.rank - 2
   const N = x!.shape[0]!
@@ -21,7 +26,7 @@ export const conv = ([x, w]: ReadonlyArray<Tensor>, params: Params["conv"]): Ten
   const Cg = C / G
   const Og = O / G
   const tp = taps(x!.shape.slice(1, -1), w!.shape.slice(0, d), shape.slice(1, -1), params)
-  const out = allocate(x!.dtype, sizeOf(shape))
+  const out = outputArray(into, x!.dtype, sizeOf(shape))
   const xd = x!.data
   const wd = w!.data
   const acc = new Float64Array(O)
@@ -63,13 +68,15 @@ const plain = (d: number, strides: ReadonlyArray<number>) => ({
 export const windows = (
   [x]: ReadonlyArray<Tensor>,
   { window, strides }: Params["windows"],
+  into?: TypedArray,
 ): Tensor => {
   const shape = windowsShape(x!.shape, window, strides)
   const d = window.length
   const N = x!.shape[0]!
   const C = x!.shape[d + 1]!
   const tp = taps(x!.shape.slice(1, -1), window, shape.slice(1, d + 1), plain(d, strides))
-  const out = allocate(x!.dtype, sizeOf(shape))
+  // every entry is written: windows do not pad
+  const out = outputArray(into, x!.dtype, sizeOf(shape))
   const xd = x!.data
   const at = new Int32Array(tp.tapCount)
   for (let o = 0; o < tp.outCount; o++) {
@@ -89,6 +96,7 @@ export const windows = (
 export const addWindows = (
   [g]: ReadonlyArray<Tensor>,
   { window, strides, shape }: Params["addWindows"],
+  into?: TypedArray,
 ): Tensor => {
   const d = window.length
   const N = shape[0]!
@@ -109,7 +117,7 @@ export const addWindows = (
       }
     }
   }
-  const out = allocate(g!.dtype, acc.length)
+  const out = outputArray(into, g!.dtype, acc.length)
   out.set(acc)
   return new Tensor(g!.dtype, shape, out)
 }

@@ -10,7 +10,7 @@ import type { Params } from "../primitives.ts"
 import type { BinaryPrimitive, ComparePrimitive, UnaryPrimitive } from "../primitives.ts"
 import type { Shape } from "../shape.ts"
 import type { TypedArray } from "../dtype.ts"
-import { allocate, arrayFrom } from "../dtype.ts"
+import { arrayFrom, outputArray } from "../dtype.ts"
 import { broadcastShapes, sizeOf } from "../shape.ts"
 import { Tensor } from "../tensor.ts"
 import { broadcastStrides, forEachRow, readPattern } from "./strided.ts"
@@ -63,8 +63,8 @@ const unaryLoops: Record<UnaryPrimitive, UnaryLoop> = {
 /** A unary elementwise kernel: same shape and dtype out. */
 export const unary =
   (op: UnaryPrimitive) =>
-  ([x]: ReadonlyArray<Tensor>): Tensor => {
-    const out = allocate(x!.dtype, x!.size)
+  ([x]: ReadonlyArray<Tensor>, _params?: unknown, into?: TypedArray): Tensor => {
+    const out = outputArray(into, x!.dtype, x!.size)
     unaryLoops[op](x!.data, out, out.length)
     return new Tensor(x!.dtype, x!.shape, out)
   }
@@ -467,29 +467,27 @@ const referenceRuns = Object.fromEntries(
 ) as Record<BinaryPrimitive | ComparePrimitive, Runs>
 
 /** A broadcasting kernel of `op` with output dtype `outDtype`, or the inputs' dtype if absent. */
-const broadcasting = (
-  op: BinaryPrimitive | ComparePrimitive,
-  outDtype?: "int32",
-): ((inputs: ReadonlyArray<Tensor>) => Tensor) => {
+const broadcasting = (op: BinaryPrimitive | ComparePrimitive, outDtype?: "int32"): Elementwise => {
   const loop = binaryLoops[op]
   const generic = referenceRuns[op]
   const f32 = float32Runs[op] ?? generic
-  return ([a, b]: ReadonlyArray<Tensor>): Tensor => {
+  return ([a, b], _params, into): Tensor => {
     const shape = broadcastShapes(op, a!.shape, b!.shape)
     const dtype = outDtype ?? a!.dtype
-    const out = allocate(dtype, sizeOf(shape))
+    const out = outputArray(into, dtype, sizeOf(shape))
     runBinary(loop, a!.dtype === "float32" ? f32 : generic, a!, b!, shape, out)
     return new Tensor(dtype, shape, out)
   }
 }
 
+/** An elementwise kernel: inputs, then (unused) params and the optional output array. */
+type Elementwise = (inputs: ReadonlyArray<Tensor>, params?: unknown, out?: TypedArray) => Tensor
+
 /** A broadcasting binary kernel; output dtype is the inputs' dtype. */
-export const binary = (op: BinaryPrimitive): ((inputs: ReadonlyArray<Tensor>) => Tensor) =>
-  broadcasting(op)
+export const binary = (op: BinaryPrimitive): Elementwise => broadcasting(op)
 
 /** A broadcasting comparison kernel; output is int32 zeros and ones. */
-export const compare = (op: ComparePrimitive): ((inputs: ReadonlyArray<Tensor>) => Tensor) =>
-  broadcasting(op, "int32")
+export const compare = (op: ComparePrimitive): Elementwise => broadcasting(op, "int32")
 
 /** `out[oi + j] = c[ci + j·cs] ≠ 0 ? a[ai + j·as] : b[bi + j·bs]` for j < n. */
 type WhereLoop = (
@@ -595,10 +593,14 @@ const whereBits = (cd: Arr, ad: Arr, bd: Arr, out: Arr): boolean => {
 }
 
 /** `where(cond, a, b)`: `a` where `cond` is non-zero, else `b`; all three broadcast. */
-export const where = ([c, a, b]: ReadonlyArray<Tensor>): Tensor => {
+export const where = (
+  [c, a, b]: ReadonlyArray<Tensor>,
+  _params?: unknown,
+  into?: TypedArray,
+): Tensor => {
   const shape = broadcastShapes("where", c!.shape, a!.shape, b!.shape)
   const size = sizeOf(shape)
-  const out = allocate(a!.dtype, size)
+  const out = outputArray(into, a!.dtype, size)
   const cd = c!.data
   const ad = a!.data
   const bd = b!.data
@@ -627,11 +629,15 @@ export const where = ([c, a, b]: ReadonlyArray<Tensor>): Tensor => {
 }
 
 /** Converts to another dtype; float → int32 truncates toward zero (NaN → 0), as NumPy's astype. */
-export const cast = ([x]: ReadonlyArray<Tensor>, { dtype }: Params["cast"]): Tensor => {
+export const cast = (
+  [x]: ReadonlyArray<Tensor>,
+  { dtype }: Params["cast"],
+  into?: TypedArray,
+): Tensor => {
   if (x!.dtype === dtype) return x!
   const data = x!.data
   if (dtype === "int32" && x!.dtype !== "int32") {
-    const out = new Int32Array(data.length)
+    const out = outputArray(into, "int32", data.length)
     for (let i = 0; i < data.length; i++) {
       const v = Math.trunc(data[i]!)
       out[i] = Number.isFinite(v)
@@ -644,5 +650,8 @@ export const cast = ([x]: ReadonlyArray<Tensor>, { dtype }: Params["cast"]): Ten
     }
     return new Tensor(dtype, x!.shape, out)
   }
-  return new Tensor(dtype, x!.shape, arrayFrom(dtype, data))
+  if (into === undefined) return new Tensor(dtype, x!.shape, arrayFrom(dtype, data))
+  const out = outputArray(into, dtype, data.length)
+  out.set(data)
+  return new Tensor(dtype, x!.shape, out)
 }

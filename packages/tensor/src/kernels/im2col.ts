@@ -6,7 +6,7 @@
  * @module
  */
 import type { Kernel } from "../dispatch.ts"
-import { allocate } from "../dtype.ts"
+import { allocate, outputArray } from "../dtype.ts"
 import { Tensor } from "../tensor.ts"
 import { convShape } from "../window.ts"
 import { taps } from "./windows.ts"
@@ -14,7 +14,7 @@ import { taps } from "./windows.ts"
 /** A `conv` kernel that multiplies patch matrices with `matmul`. */
 export const im2colConv =
   (matmul: Kernel<"matmul">): Kernel<"conv"> =>
-  ([x, w], params) => {
+  ([x, w], params, into) => {
     const dtype = x!.dtype
     const shape = convShape(x!.shape, w!.shape, params)
     const d = x!.rank - 2
@@ -49,10 +49,11 @@ export const im2colConv =
         }
       }
     if (G === 1) {
-      const y = matmul([new Tensor(dtype, [M, K], patches), new Tensor(dtype, [K, O], w!.data)], {
-        transposeA: false,
-        transposeB: false,
-      })
+      const y = matmul(
+        [new Tensor(dtype, [M, K], patches), new Tensor(dtype, [K, O], w!.data)],
+        { transposeA: false, transposeB: false },
+        into,
+      )
       return new Tensor(dtype, shape, y.data)
     }
     // wᵍ[g, t·Cg + c, j] = w[t, c, g·Og + j]
@@ -65,7 +66,7 @@ export const im2colConv =
       [new Tensor(dtype, [G, M, K], patches), new Tensor(dtype, [G, K, Og], kernels)],
       { transposeA: false, transposeB: false },
     ).data
-    const out = allocate(dtype, M * O)
+    const out = outputArray(into, dtype, M * O)
     for (let g = 0; g < G; g++)
       for (let m = 0; m < M; m++)
         out.set(y.subarray((g * M + m) * Og, (g * M + m + 1) * Og), m * O + g * Og)

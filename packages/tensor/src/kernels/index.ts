@@ -18,6 +18,7 @@ import {
 } from "./movement.ts"
 import { matmul } from "./matmul.ts"
 import { addWindows, conv, windows } from "./conv.ts"
+import { sample, threefry2x32 } from "./random.ts"
 
 /** The complete table of reference kernels. */
 export const referenceKernels: Kernels = {
@@ -59,4 +60,6 @@ export const referenceKernels: Kernels = {
   conv,
   windows,
   addWindows,
+  threefry2x32,
+  sample,
 }

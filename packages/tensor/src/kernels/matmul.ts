@@ -6,7 +6,7 @@
  */
 import type { Params } from "../primitives.ts"
 import type { TypedArray } from "../dtype.ts"
-import { allocate } from "../dtype.ts"
+import { outputArray } from "../dtype.ts"
 import { sizeOf } from "../shape.ts"
 import { Tensor } from "../tensor.ts"
 
@@ -182,6 +182,7 @@ export const gemm = (A: View, B: View, C: Float64Array, m: number, n: number, k:
 export const matmul = (
   [a, b]: ReadonlyArray<Tensor>,
   { transposeA, transposeB }: Params["matmul"],
+  into?: TypedArray,
 ): Tensor => {
   const ra = a!.rank
   const rb = b!.rank
@@ -192,8 +193,10 @@ export const matmul = (
   const n = transposeB ? bRows : bCols
   const batchShape = a!.shape.slice(0, -2)
   const batch = sizeOf(batchShape)
-  const out = allocate(a!.dtype, batch * m * n)
+  const out = outputArray(into, a!.dtype, batch * m * n)
   const C = out instanceof Float64Array ? null : new Float64Array(m * n)
+  // float64 products accumulate straight into the output, which must start at zero
+  if (C === null && out === into) out.fill(0)
   for (let t = 0; t < batch; t++) {
     const A: View = {
       data: a!.data,

@@ -4,7 +4,8 @@
  * @module
  */
 import type { Params } from "../primitives.ts"
-import { allocate } from "../dtype.ts"
+import { outputArray } from "../dtype.ts"
+import type { TypedArray } from "../dtype.ts"
 import { sizeOf, stridesOf } from "../shape.ts"
 import { Tensor } from "../tensor.ts"
 import { broadcastStrides, stridedCopy } from "./strided.ts"
@@ -17,18 +18,23 @@ export const reshape = ([x]: ReadonlyArray<Tensor>, { shape }: Params["reshape"]
 export const broadcastTo = (
   [x]: ReadonlyArray<Tensor>,
   { shape }: Params["broadcastTo"],
+  into?: TypedArray,
 ): Tensor => {
-  const out = allocate(x!.dtype, sizeOf(shape))
+  const out = outputArray(into, x!.dtype, sizeOf(shape))
   if (x!.size === 1) out.fill(x!.data[0] ?? 0)
   else stridedCopy(x!.data, 0, broadcastStrides(x!.shape, shape), shape, out)
   return new Tensor(x!.dtype, shape, out)
 }
 
 /** Permutes axes: output axis i is input axis `perm[i]`. */
-export const transpose = ([x]: ReadonlyArray<Tensor>, { perm }: Params["transpose"]): Tensor => {
+export const transpose = (
+  [x]: ReadonlyArray<Tensor>,
+  { perm }: Params["transpose"],
+  into?: TypedArray,
+): Tensor => {
   const inStrides = stridesOf(x!.shape)
   const shape = perm.map((p) => x!.shape[p]!)
-  const out = allocate(x!.dtype, x!.size)
+  const out = outputArray(into, x!.dtype, x!.size)
   if (x!.rank === 2 && perm[0] === 1) transpose2d(x!.data, x!.shape[0]!, x!.shape[1]!, out)
   else
     stridedCopy(
@@ -60,19 +66,28 @@ const transpose2d = (
 }
 
 /** A box `[starts, starts + sizes)` of the input. */
-export const slice = ([x]: ReadonlyArray<Tensor>, { starts, sizes }: Params["slice"]): Tensor => {
+export const slice = (
+  [x]: ReadonlyArray<Tensor>,
+  { starts, sizes }: Params["slice"],
+  into?: TypedArray,
+): Tensor => {
   const strides = stridesOf(x!.shape)
   let offset = 0
   for (let i = 0; i < starts.length; i++) offset += starts[i]! * strides[i]!
-  const out = allocate(x!.dtype, sizeOf(sizes))
+  const out = outputArray(into, x!.dtype, sizeOf(sizes))
   stridedCopy(x!.data, offset, strides, sizes, out)
   return new Tensor(x!.dtype, sizes, out)
 }
 
 /** Zero padding around the input (the transpose of `slice`). */
-export const pad = ([x]: ReadonlyArray<Tensor>, { lo, hi }: Params["pad"]): Tensor => {
+export const pad = (
+  [x]: ReadonlyArray<Tensor>,
+  { lo, hi }: Params["pad"],
+  into?: TypedArray,
+): Tensor => {
   const shape = x!.shape.map((d, i) => d + lo[i]! + hi[i]!)
-  const out = allocate(x!.dtype, sizeOf(shape))
+  const out = outputArray(into, x!.dtype, sizeOf(shape))
+  if (out === into) out.fill(0)
   const outStrides = stridesOf(shape)
   let offset = 0
   for (let i = 0; i < shape.length; i++) offset += lo[i]! * outStrides[i]!
@@ -96,13 +111,17 @@ export const pad = ([x]: ReadonlyArray<Tensor>, { lo, hi }: Params["pad"]): Tens
 }
 
 /** Joins tensors along `axis` (all other axes equal). */
-export const concat = (xs: ReadonlyArray<Tensor>, { axis }: Params["concat"]): Tensor => {
+export const concat = (
+  xs: ReadonlyArray<Tensor>,
+  { axis }: Params["concat"],
+  into?: TypedArray,
+): Tensor => {
   const first = xs[0]!
   const shape = first.shape.slice()
   shape[axis] = xs.reduce((acc, x) => acc + x.shape[axis]!, 0)
   const A = sizeOf(first.shape.slice(0, axis))
   const B = sizeOf(first.shape.slice(axis + 1))
-  const out = allocate(first.dtype, sizeOf(shape))
+  const out = outputArray(into, first.dtype, sizeOf(shape))
   const rowOut = shape[axis] * B
   let start = 0
   for (const x of xs) {
@@ -115,14 +134,18 @@ export const concat = (xs: ReadonlyArray<Tensor>, { axis }: Params["concat"]): T
 }
 
 /** Picks slices of `x` along `axis` at `indices` (int32, any shape, already in range). */
-export const gather = ([x, indices]: ReadonlyArray<Tensor>, { axis }: Params["gather"]): Tensor => {
+export const gather = (
+  [x, indices]: ReadonlyArray<Tensor>,
+  { axis }: Params["gather"],
+  into?: TypedArray,
+): Tensor => {
   const A = sizeOf(x!.shape.slice(0, axis))
   const N = x!.shape[axis]!
   const B = sizeOf(x!.shape.slice(axis + 1))
   const idx = indices!.data
   const I = idx.length
   const shape = [...x!.shape.slice(0, axis), ...indices!.shape, ...x!.shape.slice(axis + 1)]
-  const out = allocate(x!.dtype, A * I * B)
+  const out = outputArray(into, x!.dtype, A * I * B)
   const d = x!.data
   for (let a = 0; a < A; a++)
     for (let i = 0; i < I; i++) {
@@ -137,6 +160,7 @@ export const gather = ([x, indices]: ReadonlyArray<Tensor>, { axis }: Params["ga
 export const scatterAdd = (
   [updates, indices]: ReadonlyArray<Tensor>,
   { axis, shape }: Params["scatterAdd"],
+  into?: TypedArray,
 ): Tensor => {
   const A = sizeOf(shape.slice(0, axis))
   const N = shape[axis]!
@@ -151,7 +175,7 @@ export const scatterAdd = (
       const from = (a * I + i) * B
       for (let b = 0; b < B; b++) acc[to + b]! += u[from + b]!
     }
-  const out = allocate(updates!.dtype, acc.length)
+  const out = outputArray(into, updates!.dtype, acc.length)
   out.set(acc)
   return new Tensor(updates!.dtype, shape, out)
 }

@@ -6,7 +6,8 @@
  */
 import type { Params } from "../primitives.ts"
 import type { Shape } from "../shape.ts"
-import { allocate } from "../dtype.ts"
+import { outputArray } from "../dtype.ts"
+import type { TypedArray } from "../dtype.ts"
 import { sizeOf } from "../shape.ts"
 import { Tensor } from "../tensor.ts"
 import { transpose } from "./movement.ts"
@@ -80,10 +81,14 @@ const accumulator = (n: number): Float64Array => {
 }
 
 /** Sum over `axes`. */
-export const sum = ([input]: ReadonlyArray<Tensor>, { axes }: Params["sum"]): Tensor => {
+export const sum = (
+  [input]: ReadonlyArray<Tensor>,
+  { axes }: Params["sum"],
+  into?: TypedArray,
+): Tensor => {
   const { x, A, R, B, outShape } = block(input!, axes)
   const d = x.data
-  const out = allocate(x.dtype, A * B)
+  const out = outputArray(into, x.dtype, A * B)
   if (B === 1) {
     for (let a = 0; a < A; a++) {
       let acc = 0
@@ -108,10 +113,14 @@ export const sum = ([input]: ReadonlyArray<Tensor>, { axes }: Params["sum"]): Te
 }
 
 /** Maximum over `axes` (NaN wins, as in NumPy). The op layer rejects empty reductions. */
-export const max = ([input]: ReadonlyArray<Tensor>, { axes }: Params["max"]): Tensor => {
+export const max = (
+  [input]: ReadonlyArray<Tensor>,
+  { axes }: Params["max"],
+  into?: TypedArray,
+): Tensor => {
   const { x, A, R, B, outShape } = block(input!, axes)
   const d = x.data
-  const out = allocate(x.dtype, A * B)
+  const out = outputArray(into, x.dtype, A * B)
   for (let a = 0; a < A; a++) {
     for (let b = 0; b < B; b++) {
       let m = -Infinity
@@ -129,12 +138,16 @@ export const max = ([input]: ReadonlyArray<Tensor>, { axes }: Params["max"]): Te
 }
 
 /** Index of the first maximum along `axis` (a NaN counts as the maximum), as int32. */
-export const argmax = ([x]: ReadonlyArray<Tensor>, { axis }: Params["argmax"]): Tensor => {
+export const argmax = (
+  [x]: ReadonlyArray<Tensor>,
+  { axis }: Params["argmax"],
+  into?: TypedArray,
+): Tensor => {
   const A = sizeOf(x!.shape.slice(0, axis))
   const R = x!.shape[axis]!
   const B = sizeOf(x!.shape.slice(axis + 1))
   const d = x!.data
-  const out = new Int32Array(A * B)
+  const out = outputArray(into, "int32", A * B)
   for (let a = 0; a < A; a++) {
     for (let b = 0; b < B; b++) {
       let m = -Infinity

@@ -15,7 +15,7 @@ import {
   showShape,
   sizeOf,
 } from "../shape.ts"
-import { Tensor } from "../tensor.ts"
+import { isConcrete, Tensor } from "../tensor.ts"
 import type { TensorLike } from "./convert.ts"
 import { asTensor, promote } from "./convert.ts"
 import { eye } from "./creation.ts"
@@ -229,6 +229,14 @@ const checkIndices = (
 ): Tensor => {
   const idx = asTensor(op, "indices", indices)
   check(idx.dtype === "int32", op, () => `indices must be int32, got ${idx.dtype}`)
+  // indices standing for many values (under vmap) are checked by the transformation, which sees
+  // them all; here negative ones are turned around with ops
+  if (!isConcrete(idx)) {
+    const n32 = new Tensor("int32", [], Int32Array.of(n))
+    const zero = new Tensor("int32", [], Int32Array.of(0))
+    const negative = bind("greater", [zero, idx], {})
+    return bind("add", [idx, bind("mul", [negative, n32], {})], {})
+  }
   const d = idx.data
   let negative = false
   for (let i = 0; i < d.length; i++) {
@@ -291,9 +299,11 @@ export const oneHot = (
   const l = asTensor("oneHot", "labels", labels)
   check(l.dtype === "int32", "oneHot", () => `labels must be int32, got ${l.dtype}`)
   check(Number.isInteger(n) && n > 0, "oneHot", () => `n must be a positive integer, got ${n}`)
-  const d = l.data
-  for (let i = 0; i < d.length; i++)
-    if (d[i]! < 0 || d[i]! >= n)
-      throw new TensorError("oneHot", `label ${d[i]} at position ${i} is outside [0, ${n})`)
+  if (isConcrete(l)) {
+    const d = l.data
+    for (let i = 0; i < d.length; i++)
+      if (d[i]! < 0 || d[i]! >= n)
+        throw new TensorError("oneHot", `label ${d[i]} at position ${i} is outside [0, ${n})`)
+  }
   return gather(eye(n, n, { dtype: options.dtype ?? "float32" }), l, 0)
 }

@@ -14,6 +14,8 @@
  */
 import type { Kernel, Kernels } from "../../dispatch.ts"
 import type { Shape } from "../../shape.ts"
+import type { TypedArray } from "../../dtype.ts"
+import { outputArray } from "../../dtype.ts"
 import { broadcastShapes, sizeOf } from "../../shape.ts"
 import { Tensor } from "../../tensor.ts"
 import { referenceKernels } from "../index.ts"
@@ -125,22 +127,22 @@ export const wasmElementwise = (
     const reference = referenceKernels[prim]
     const [vv, vs, sv] = (["vv", "vs", "sv"] as const).map((layout) => `${names[prim]}_${layout}`)
     const outInt = prim === "greater" || prim === "greaterEqual" || prim === "equal"
-    return (inputs, params) => {
+    return (inputs, params, into) => {
       const a = inputs[0]!
       const b = inputs[1]!
-      if (a.dtype !== "float32" || b.dtype !== "float32") return reference(inputs, params)
+      if (a.dtype !== "float32" || b.dtype !== "float32") return reference(inputs, params, into)
       const shape = broadcastShapes(prim, a.shape, b.shape)
       const size = sizeOf(shape)
-      if (size < options.minElements) return reference(inputs, params)
+      if (size < options.minElements) return reference(inputs, params, into)
       const aFull = a.size === size
-      if (!aFull && b.size !== size) return reference(inputs, params)
+      if (!aFull && b.size !== size) return reference(inputs, params, into)
       const other = aFull ? b : a
       const pattern = readPattern(other.shape, other.size, shape, size)
       const run = pattern === "rows" ? other.size : pattern === "cols" ? size / other.size : size
-      if (pattern === "other" || run < minRun) return reference(inputs, params)
+      if (pattern === "other" || run < minRun) return reference(inputs, params, into)
       const offB = span(a.size)
       const offOut = offB + span(b.size)
-      if (!ensure(offOut + span(size))) return reference(inputs, params)
+      if (!ensure(offOut + span(size))) return reference(inputs, params, into)
       f32.set(a.data, 0)
       f32.set(b.data, offB >> 2)
       if (pattern === "same") fns[vv!]!(0, offB, offOut, size)
@@ -157,17 +159,17 @@ export const wasmElementwise = (
           else f(part, offB + full, offOut + full, run)
         }
       }
-      return outTensor(outInt ? i32 : f32, offOut, shape, size, outInt ? "int32" : "float32")
+      return outTensor(outInt ? i32 : f32, offOut, shape, size, outInt ? "int32" : "float32", into)
     }
   }
 
-  const where: Kernel<"where"> = (inputs, params) => {
+  const where: Kernel<"where"> = (inputs, params, into) => {
     const c = inputs[0]!
     const a = inputs[1]!
     const b = inputs[2]!
     const dtype = a.dtype
     if (c.dtype !== "int32" || dtype === "float64" || b.dtype !== dtype)
-      return referenceKernels.where(inputs, params)
+      return referenceKernels.where(inputs, params, into)
     const shape = broadcastShapes("where", c.shape, a.shape, b.shape)
     const size = sizeOf(shape)
     const aFull = a.size === size
@@ -179,17 +181,17 @@ export const wasmElementwise = (
       !(bFull || b.size === 1) ||
       (!aFull && !bFull)
     )
-      return referenceKernels.where(inputs, params)
+      return referenceKernels.where(inputs, params, into)
     const offA = span(size)
     const offB = offA + span(a.size)
     const offOut = offB + span(b.size)
-    if (!ensure(offOut + span(size))) return referenceKernels.where(inputs, params)
+    if (!ensure(offOut + span(size))) return referenceKernels.where(inputs, params, into)
     const view = viewFor(a)
     i32.set(c.data, 0)
     view.set(a.data, offA >> 2)
     view.set(b.data, offB >> 2)
     fns[`where_${aFull ? "v" : "s"}${bFull ? "v" : "s"}`]!(0, offA, offB, offOut, size)
-    return outTensor(view, offOut, shape, size, dtype)
+    return outTensor(view, offOut, shape, size, dtype, into)
   }
 
   return {
@@ -204,11 +206,18 @@ export const wasmElementwise = (
   }
 }
 
-/** A tensor over a copy of `size` elements of `view` from byte `offset`. */
+/** A tensor over a copy of `size` elements of `view` from byte `offset` (into `into` if it fits). */
 const outTensor = (
   view: Float32Array | Int32Array,
   offset: number,
   shape: Shape,
   size: number,
   dtype: "float32" | "int32",
-): Tensor => new Tensor(dtype, shape, view.slice(offset >> 2, (offset >> 2) + size))
+  into: TypedArray | undefined,
+): Tensor => {
+  const from = offset >> 2
+  if (into === undefined) return new Tensor(dtype, shape, view.slice(from, from + size))
+  const out = outputArray(into, dtype, size)
+  out.set(view.subarray(from, from + size))
+  return new Tensor(dtype, shape, out)
+}

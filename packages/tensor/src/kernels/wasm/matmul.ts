@@ -8,7 +8,7 @@
  * @module
  */
 import type { Kernel } from "../../dispatch.ts"
-import { allocate } from "../../dtype.ts"
+import { outputArray } from "../../dtype.ts"
 import { sizeOf } from "../../shape.ts"
 import { Tensor } from "../../tensor.ts"
 import { matmul as referenceMatmul } from "../matmul.ts"
@@ -23,11 +23,11 @@ export interface MatmulOptions {
 /** A `matmul` kernel that uses `engine` where it pays and the reference kernel elsewhere. */
 export const wasmMatmul =
   (engine: GemmEngine, options: MatmulOptions): Kernel<"matmul"> =>
-  (inputs, params) => {
+  (inputs, params, into) => {
     const a = inputs[0]!
     const b = inputs[1]!
     const dtype = a.dtype
-    if (dtype === "int32" || b.dtype !== dtype) return referenceMatmul(inputs, params)
+    if (dtype === "int32" || b.dtype !== dtype) return referenceMatmul(inputs, params, into)
     const { transposeA, transposeB } = params
     const ra = a.rank
     const rb = b.rank
@@ -39,10 +39,10 @@ export const wasmMatmul =
     const k = transposeA ? aRows : aCols
     const n = transposeB ? bRows : bCols
     const macs = m * n * k
-    if (macs === 0 || macs < options.minMacs) return referenceMatmul(inputs, params)
+    if (macs === 0 || macs < options.minMacs) return referenceMatmul(inputs, params, into)
     const batchShape = a.shape.slice(0, -2)
     const batch = sizeOf(batchShape)
-    const out = allocate(dtype, batch * m * n)
+    const out = outputArray(into, dtype, batch * m * n)
     for (let t = 0; t < batch; t++) {
       const done = engine.product(
         dtype,
@@ -58,7 +58,7 @@ export const wasmMatmul =
         out,
         t * m * n,
       )
-      if (!done) return referenceMatmul(inputs, params)
+      if (!done) return referenceMatmul(inputs, params, into)
     }
     return new Tensor(dtype, [...batchShape, m, n], out)
   }

@@ -136,7 +136,7 @@ export abstract class Tracer extends Tensor {
  * stand-in traced without data (`isAbstract`).
  */
 export const isConcrete = (x: Tensor): boolean =>
-  !x.isAbstract && (!(x instanceof Tracer) || x.concrete)
+  (!(x instanceof Tracer) || x.concrete) && !x.isAbstract
 
 /** Whether `x` is a tensor (or a tracer standing for one). */
 export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor

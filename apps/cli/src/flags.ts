@@ -161,7 +161,8 @@ export const archPresets: Readonly<Record<string, string>> = {
 export const archFlag =
   (command?: string) =>
   (value: string): Decoded<Array<number | string>> => {
-    const written = archPresets[value.trim()] ?? value
+    // own names only: `constructor` or `__proto__` is not a preset
+    const written = Object.hasOwn(archPresets, value.trim()) ? archPresets[value.trim()]! : value
     const tokens = written
       .trim()
       .split("-")

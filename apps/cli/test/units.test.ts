@@ -5,7 +5,14 @@ import { mkdirSync, readFileSync, readdirSync } from "node:fs"
 import { join } from "node:path"
 import type { CliError } from "../src/errors.ts"
 import { errorLine, exitCodeOf, renderCliError } from "../src/errors.ts"
-import { archFlag, choiceFlag, intFlag, numberFlag } from "../src/flags.ts"
+import {
+  archFlag,
+  archProblem,
+  choiceFlag,
+  intFlag,
+  numberFlag,
+  parametersOf,
+} from "../src/flags.ts"
 import { writeAtomic } from "../src/files.ts"
 import { decodePng, encodePng, toGrey } from "../src/png.ts"
 import { confusionPicture, diverging, tileLayout, weightsPicture } from "../src/pictures.ts"
@@ -109,6 +116,19 @@ describe("flags", () => {
     expect(JSON.stringify(pooledAway)).toContain(
       "MaxPool(4): cannot take inputs of shape [-1, 1, 1, 1]",
     )
+    // the names every object has are not presets
+    for (const name of ["constructor", "toString", "__proto__"])
+      expect(left(decode(name))).toMatchObject({ _tag: "BadFlag", flag: "--arch" })
+  })
+
+  it("counts a convolution stack's weights as the layers have them, and bounds them", () => {
+    // 5·5·1·6+6, 5·5·6·16+16, then dense 400→120→84→10
+    expect(parametersOf([784, "c6k5", "p2", "c16k5v", "p2", 120, 84, 10])).toBe(
+      156 + 2416 + 48120 + 10164 + 850,
+    )
+    expect(archProblem([784, "c6k5", "p2", "c16k5v", "p2", 120, 84, 10])).toBeUndefined()
+    // 28·28·4096 inputs to the dense layer: 32 million weights
+    expect(archProblem([784, "c4096k3", 10])).toMatch(/at most 10,000,000 weights/)
   })
 
   it("reads one of a few words, exactly", () => {

@@ -92,6 +92,24 @@ describe("a description is untrusted input", () => {
     )
   })
 
+  it("refuses a Conv with more output channels than the unit limit, naming the field", () => {
+    const conv = nn.describe(nn.Conv(4, 3))
+    const r = nn.decodeDescription({
+      layer: "Serial",
+      layers: [{ ...conv, outChannels: nn.descriptionLimits.units + 1 }],
+    })
+    expect(r).toEqual(
+      E.left({
+        _tag: "TooLarge",
+        what: "units",
+        path: "layers[0].outChannels",
+        limit: 1_048_576,
+        actual: 1_048_577,
+      }),
+    )
+    expect(E.isRight(nn.decodeDescription({ layer: "Serial", layers: [conv] }))).toBe(true)
+  })
+
   it("keeps the first problems and counts the rest", () => {
     const r = nn.decodeDescription({
       layer: "Serial",

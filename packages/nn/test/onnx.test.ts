@@ -270,6 +270,28 @@ describe("toOnnx: networks it cannot export", () => {
     )
   })
 
+  it("names each layer kind it does not export yet, and exports Identity as nothing", () => {
+    const image = [-1, 6, 6, 2]
+    const cases: ReadonlyArray<readonly [Layer, string, string]> = [
+      [nn.Conv(3, 2), "Conv", "layers.1"],
+      [nn.MaxPool(2), "MaxPool", "layers.1"],
+      [nn.AvgPool(2), "AvgPool", "layers.1"],
+      [nn.Reshape([-1, 72]), "Reshape", "layers.1"],
+      [nn.LayerNorm(), "LayerNorm", "layers.1"],
+      [nn.serial(nn.FanOut(2), nn.parallel(nn.Relu, nn.Tanh), nn.FanInSum), "FanOut", "layers.1.0"],
+    ]
+    for (const [layer, kind, path] of cases) {
+      const net = nn.serial(nn.Identity, layer)
+      const [, p] = net.init(T.random.key(0), image)
+      const e = failure(net, p, { inputShape: image })
+      expect(e).toMatchObject({ _tag: "UnsupportedLayer", layer: kind, path })
+      expect(nn.renderOnnxError(e)).toContain(`layer ${kind} at ${path} cannot be exported`)
+    }
+    const [, p] = nn.serial(nn.Identity, nn.Dense(3)).init(T.random.key(0), [-1, 4])
+    const file = exported(nn.serial(nn.Identity, nn.Dense(3)), p, { inputShape: [-1, 4] })
+    expect(readModel(file).graph.nodes.map((n) => n.opType)).toEqual(["MatMul", "Add"])
+  })
+
   it("refuses a description that is not a network's", () => {
     const bad: Layer = {
       ...nn.Relu,

@@ -118,7 +118,8 @@ export abstract class Tracer extends Tensor {
   }
 
   override get isAbstract(): boolean {
-    return this.primal.isAbstract
+    // a tracer standing for many values has no primal to ask
+    return this.concrete && this.primal.isAbstract
   }
 
   /** Whether `data` holds this tensor's values (ops that check values skip the check if not). */
@@ -132,7 +133,7 @@ export abstract class Tracer extends Tensor {
  * stand-in traced without data (`isAbstract`).
  */
 export const isConcrete = (x: Tensor): boolean =>
-  !x.isAbstract && (!(x instanceof Tracer) || x.concrete)
+  (!(x instanceof Tracer) || x.concrete) && !x.isAbstract
 
 /** Whether `x` is a tensor (or a tracer standing for one). */
 export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor

@@ -7,6 +7,7 @@ export default tseslint.config(
       "**/node_modules/**",
       "**/dist/**",
       "**/coverage/**",
+      "docs/api/**",
       "**/*.generated.*",
       "eslint.config.js",
     ],
@@ -17,7 +18,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ["*.ts", "tools/*.ts", "tools/*.mjs"],
+          allowDefaultProject: ["*.ts", "tools/*.mjs"],
         },
         tsconfigRootDir: import.meta.dirname,
       },

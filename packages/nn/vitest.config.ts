@@ -1,3 +1,7 @@
 import { defineConfig } from "vitest/config"
+import { sourceResolve } from "../../tools/source-condition.ts"
 
-export default defineConfig({ test: { name: "nn", include: ["test/**/*.test.ts"] } })
+export default defineConfig({
+  ...sourceResolve,
+  test: { name: "nn", include: ["test/**/*.test.ts"] },
+})

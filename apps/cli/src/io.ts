@@ -10,12 +10,27 @@ export interface Writer {
   write(chunk: string): unknown
 }
 
+/** The signals that ask `fnn` to stop: Ctrl-C, `kill`/`timeout`/service managers, a closed terminal. */
+export type StopSignal = "SIGINT" | "SIGTERM" | "SIGHUP"
+
+/** Their POSIX numbers, the same on every platform that has them. */
+const signalNumbers: Readonly<Record<StopSignal, number>> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }
+
 /**
- * Whether the user asked to stop (Ctrl-C). Training reads `interrupted` once per step, finishes
- * that step, saves and exits with 130.
+ * The exit code after a stop signal, 128 + its number, as shells report it: 130 for SIGINT,
+ * 143 for SIGTERM, 129 for SIGHUP.
+ * @example
+ * signalExitCode("SIGTERM") // 143
+ */
+export const signalExitCode = (signal: StopSignal): number => 128 + signalNumbers[signal]
+
+/**
+ * Whether the user asked to stop, and with which signal (SIGINT when not told). Training reads
+ * `interrupted` once per step, finishes that step, saves and exits with 128 + the signal's number.
  */
 export interface Interrupt {
   readonly interrupted: boolean
+  readonly signal?: StopSignal | undefined
 }
 
 /** The world of one run of `fnn`. */
@@ -27,12 +42,13 @@ export interface RunIO {
   readonly isTTY: boolean
   /** Where relative paths start (default: the process's working directory). */
   readonly cwd?: string
-  /** Set when the user presses Ctrl-C (default: never). */
+  /** Set when a stop signal arrives (default: never). */
   readonly interrupt?: Interrupt
 }
 
-/** The exit code after Ctrl-C (128 + SIGINT), as shells report it. */
-export const interruptedExitCode = 130
+/** The exit code of a run that `interrupt` stopped. */
+export const interruptedExitCode = (interrupt: Interrupt | undefined): number =>
+  signalExitCode(interrupt?.signal ?? "SIGINT")
 
 /** The exit code when the reader of the output went away (128 + SIGPIPE), as shells report it. */
 export const brokenPipeExitCode = 141

@@ -1,6 +1,6 @@
 /**
  * The `fnn` command as a function: `run(argv, io)` parses the arguments, runs one command and
- * resolves to the exit code (0 success, 1 runtime error, 2 usage error, 130 interrupted). It
+ * resolves to the exit code (0 success, 1 runtime error, 2 usage error, 128 + n stopped by signal n). It
  * never exits the process and never throws, so tests call it in-process; `main.ts` is the thin
  * wrapper that hands it the real process.
  * @module
@@ -19,7 +19,7 @@ import { defaultLr, defaults, trainCommand } from "./commands/train.ts"
 import { weights } from "./commands/weights.ts"
 import { activations, losses, optimizers, schedules } from "./model.ts"
 
-export type { RunIO, Writer, Interrupt } from "./io.ts"
+export type { RunIO, Writer, Interrupt, StopSignal } from "./io.ts"
 
 const examples = (lines: ReadonlyArray<string>): string =>
   `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`
@@ -55,7 +55,8 @@ const build = (io: RunIO, done: (code: number) => void): Command => {
     .description(
       "Train a network on MNIST. The defaults train the 3Blue1Brown network (sigmoid, 13,002 " +
         "parameters) to about 96% test accuracy. A checkpoint is written after every epoch; " +
-        "Ctrl-C finishes the current step, saves and exits with 130; --resume continues exactly.",
+        "Ctrl-C, SIGTERM or SIGHUP finishes the current step, saves and exits with 128 + the " +
+        "signal's number (130, 143, 129); --resume continues exactly.",
     )
     .option(
       "--arch <widths>",

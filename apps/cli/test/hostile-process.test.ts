@@ -50,7 +50,7 @@ const spawnFnn = (argv: ReadonlyArray<string>, closeAfter?: number): Promise<Exi
     const began = performance.now()
     const child = spawn(
       process.execPath,
-      ["--import", tsxLoader, "--import", maxRss, main, ...argv],
+      ["--conditions=@fnn/source", "--import", tsxLoader, "--import", maxRss, main, ...argv],
       {
         cwd: dir,
         stdio: ["ignore", "pipe", "pipe"],

@@ -372,3 +372,15 @@ describe("vmap over PRNG keys", () => {
     expect(batched.shape).toEqual([5, 3])
   })
 })
+
+describe("vmap over ops that check values when they can", () => {
+  it("oneHot of batched labels and the cross-entropy built on it run under vmap", () => {
+    const labels = T.tensor([2, 0, 1], { dtype: "int32" })
+    const rows = vmap((l: T.Tensor) => T.oneHot(l, 3))(labels)
+    expect(T.toArray(rows)).toEqual(T.toArray(T.oneHot(labels, 3)))
+    const per = vmap((z: T.Tensor, l: T.Tensor) =>
+      T.neg(T.sum(T.mul(T.logSoftmax(z), T.oneHot(l, 3)))),
+    )(T.ones([3, 3]), labels)
+    expect(per.shape).toEqual([3])
+  })
+})

@@ -348,7 +348,7 @@ describe("a program using parallel steps", () => {
     const cwd = new URL("..", import.meta.url).pathname
     const result = spawnSync(
       proc.execPath,
-      ["--import", "tsx", "--input-type=module", "-e", program],
+      ["--conditions=@fnn/source", "--import", "tsx", "--input-type=module", "-e", program],
       { cwd, timeout: 30000, encoding: "utf8" },
     )
     expect(result.stderr.replace(/.*npm warn.*\n?/g, "")).toBe("")

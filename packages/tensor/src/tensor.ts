@@ -72,7 +72,11 @@ export class Tensor {
     return this.shape.length
   }
 
-  /** The transformation this tensor belongs to, if it is a tracer. */
+  /**
+   * The transformation this tensor belongs to, if it is a tracer (for transformation packages,
+   * through `@fnn/tensor/internal`).
+   * @internal
+   */
   get trace(): Trace | undefined {
     return undefined
   }

@@ -37,7 +37,7 @@ export type MapLeaves<T, B, L = Tensor> = [Tree<L>] extends [T]
   : MapNode<T, B, L>
 
 /** `MapLeaves` of one member of a union (the conditional distributes over `T`). */
-type MapNode<T, B, L> = T extends L
+export type MapNode<T, B, L> = T extends L
   ? B
   : T extends null | undefined
     ? T

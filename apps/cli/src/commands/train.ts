@@ -9,8 +9,9 @@
  * DP-SGD (`--dp-clip C --dp-noise σ`): per-example gradients are clipped to norm C, summed,
  * noised with N(0, (σC)²) from `foldIn(key(seed), 2)` and averaged before the optimizer.
  *
- * Interruption: Ctrl-C lets the current step finish, then the state after that step is written
- * (atomically) with the position of the next batch, and `fnn` exits with 130. `--resume` rebuilds
+ * Interruption: Ctrl-C, SIGTERM or SIGHUP lets the current step finish, then the state after that
+ * step is written (atomically) with the position of the next batch, and `fnn` exits with 128 +
+ * the signal's number (130, 143, 129). `--resume` rebuilds
  * that epoch's shuffled order from its key and continues mid-epoch with the next batch, carrying
  * the epoch's running loss sum, so the run ends with the same bytes as one never interrupted.
  * @module
@@ -453,7 +454,7 @@ const interrupted = async (
   if (!unsaved && !wrote) {
     if (json) printJson(io, { type: "interrupted", saved: false })
     else println(io, "interrupted before the first step; nothing written")
-    return E.right(interruptedExitCode)
+    return E.right(interruptedExitCode(io.interrupt))
   }
   if (unsaved) {
     const saved = await save()()
@@ -476,7 +477,7 @@ const interrupted = async (
     println(io, `interrupted ${where}; saved to ${out}`)
     println(io, `continue with: fnn train --resume ${out}`)
   }
-  return E.right(interruptedExitCode)
+  return E.right(interruptedExitCode(io.interrupt))
 }
 
 /** Refuses recipe flags next to `--resume`: the checkpoint's recipe is the one that continues. */

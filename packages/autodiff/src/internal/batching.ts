@@ -73,6 +73,10 @@ export class BatchTracer extends Tracer {
   override get concrete(): boolean {
     return false
   }
+  /** Abstract when the batched value is (vmap inside jit). */
+  override get isAbstract(): boolean {
+    return this.value.isAbstract
+  }
   get primal(): T.Tensor {
     throw unreadable()
   }

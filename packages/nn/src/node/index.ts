@@ -12,4 +12,5 @@
  * @module
  */
 export type { ParallelSpec, ParallelStep } from "./parallel.ts"
+export type { WorkerKernels } from "./protocol.ts"
 export { parallelTrainStep } from "./parallel.ts"

@@ -243,10 +243,13 @@ interface Pool {
 }
 
 /**
- * The code a worker runs: an `import()` of its entry module (from the TypeScript sources,
- * `worker-tsx.mjs`, which loads them through tsx).
+ * The code a worker runs: an `import()` of its entry module (`worker.js` when built; from the
+ * workspace's TypeScript sources, `worker-tsx.mjs`, which loads them through tsx).
  */
 const bootstrap = (entry: string): string => `import(${JSON.stringify(entry)})`
+
+/** The export condition under which workspace packages resolve to their TypeScript sources. */
+const sourceCondition = "@fnn/source"
 
 /** The young generation of each worker's heap, in MiB (see `startPool`). */
 const youngGenerationMb = 4
@@ -257,9 +260,10 @@ const startPool = async (
   count: number,
   setup: Omit<WorkerSetup, "index" | "port" | "control" | "losses">,
 ): Promise<Pool> => {
-  // From TypeScript sources (this repository has no build step), through tsx's API.
-  const here = import.meta.url
-  const entry = new URL(here.endsWith(".ts") ? "./worker-tsx.mjs" : "./worker.js", here).href
+  // Built code starts the built worker; the workspace's sources start theirs through tsx, with
+  // the export condition that resolves the other workspace packages to their sources too.
+  const fromSources = import.meta.url.endsWith(".ts")
+  const entry = new URL(fromSources ? "./worker-tsx.mjs" : "./worker.js", import.meta.url).href
   const control = new Int32Array(new SharedArrayBuffer(4 * controlWords * count))
   const losses = new Float64Array(new SharedArrayBuffer(8 * count))
   const workers: NodeWorker[] = []
@@ -279,7 +283,7 @@ const startPool = async (
       } satisfies WorkerSetup,
       transferList: [channel.port2],
       // the program's own flags (a loader, --input-type) are not for this script
-      execArgv: [],
+      execArgv: fromSources ? [`--conditions=${sourceCondition}`] : [],
       // A step's tensors die within the step: with a small young generation they are freed by
       // frequent cheap scavenges, where a large one let their buffers pile up until V8 ran a
       // full collection every few dozen steps, each stalling the whole step (784-128-64-10,

@@ -1,5 +1,5 @@
-// Starts a `parallelTrainStep` worker from the TypeScript sources through tsx, as the `fnn`
-// binary starts the CLI: this package runs without a build step.
+// Starts a `parallelTrainStep` worker from the workspace's TypeScript sources through tsx, so
+// tests run without a build; built code starts `worker.js` instead.
 import { register } from "tsx/esm/api"
 
 register()

@@ -19,7 +19,7 @@ export type {
   BinaryPrimitive,
   ComparePrimitive,
 } from "./primitives.ts"
-export { primitives } from "./primitives.ts"
+export { elementwisePrimitives, primitives } from "./primitives.ts"
 export type { Sampler } from "./random/samplers.ts"
 export { samplerDType } from "./random/samplers.ts"
 export { referenceKernels } from "./kernels/index.ts"

@@ -8,7 +8,7 @@
  * @module
  */
 import type * as T from "@fnn/tensor"
-import { byteSize, sizeOf } from "@fnn/tensor/internal"
+import { byteSize, elementwisePrimitives, sizeOf } from "@fnn/tensor/internal"
 import type { ProgramParts, Var } from "./program.ts"
 
 /** Where an equation writes its output. */
@@ -31,31 +31,7 @@ export interface MemoryPlan {
 }
 
 /** Primitives that read input element i only to write output element i (when shapes match). */
-const elementwise = new Set<string>([
-  "neg",
-  "abs",
-  "sign",
-  "exp",
-  "log",
-  "log1p",
-  "sqrt",
-  "sin",
-  "cos",
-  "tanh",
-  "sigmoid",
-  "add",
-  "sub",
-  "mul",
-  "div",
-  "pow",
-  "maximum",
-  "minimum",
-  "equal",
-  "greater",
-  "greaterEqual",
-  "where",
-  "cast",
-])
+const elementwise: ReadonlySet<string> = new Set(elementwisePrimitives)
 
 const sameShape = (a: T.Shape, b: T.Shape): boolean =>
   a.length === b.length && a.every((d, i) => d === b[i])

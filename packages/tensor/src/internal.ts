@@ -20,7 +20,7 @@ export type {
   ComparePrimitive,
   ConvGeometry,
 } from "./primitives.ts"
-export { primitives } from "./primitives.ts"
+export { elementwisePrimitives, primitives } from "./primitives.ts"
 export type { Sampler } from "./random/samplers.ts"
 export { samplerDType } from "./random/samplers.ts"
 export { referenceKernels } from "./kernels/index.ts"

@@ -122,8 +122,11 @@ export interface ConvGeometry {
 /** The name of a primitive. */
 export type Primitive = keyof Params
 
-/** Every primitive, for tests and tables. */
-export const primitives: ReadonlyArray<Primitive> = [
+/**
+ * Primitives whose output element i depends only on element i of each (broadcast) input: the
+ * unary and binary elementwise ones, comparisons, `where` and `cast`.
+ */
+export const elementwisePrimitives = [
   "neg",
   "abs",
   "sign",
@@ -147,6 +150,11 @@ export const primitives: ReadonlyArray<Primitive> = [
   "greaterEqual",
   "where",
   "cast",
+] as const satisfies ReadonlyArray<Primitive>
+
+/** Every primitive, for tests and tables. */
+export const primitives: ReadonlyArray<Primitive> = [
+  ...elementwisePrimitives,
   "sum",
   "max",
   "argmax",

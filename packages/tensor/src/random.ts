@@ -28,6 +28,9 @@ import { checkShape, normalizeAxis, showShape, sizeOf } from "./shape.ts"
 import type { FloatDType, Sampler } from "./random/samplers.ts"
 import { prepareSampler } from "./random/samplers.ts"
 
+/** The float dtypes a float sampler draws. */
+export type { FloatDType } from "./random/samplers.ts"
+
 const TWO_32 = 4294967296
 
 declare const keyBrand: unique symbol

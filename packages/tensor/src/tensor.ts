@@ -122,7 +122,8 @@ export abstract class Tracer extends Tensor {
   }
 
   override get isAbstract(): boolean {
-    return this.primal.isAbstract
+    // a tracer standing for many values has no primal to ask
+    return this.concrete && this.primal.isAbstract
   }
 
   /** Whether `data` holds this tensor's values (ops that check values skip the check if not). */

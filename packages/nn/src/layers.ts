@@ -372,12 +372,14 @@ export type SerialParams<Ls extends ReadonlyArray<AnyLayer>> = {
   readonly [K in keyof Ls]: ParamsOf<Ls[K]>
 }
 
-type InOf<L> = L extends Layer<Params, infer I, Flow> ? I : never
-type OutOf<L> = L extends Layer<Params, Flow, infer O> ? O : never
+/** What layer `L` takes. */
+export type InOf<L> = L extends Layer<Params, infer I, Flow> ? I : never
+/** What layer `L` gives. */
+export type OutOf<L> = L extends Layer<Params, Flow, infer O> ? O : never
 /** What flows into the first of `Ls` (a tensor for no layers). */
-type SerialIn<Ls> = Ls extends readonly [infer F, ...unknown[]] ? InOf<F> : Tensor
+export type SerialIn<Ls> = Ls extends readonly [infer F, ...unknown[]] ? InOf<F> : Tensor
 /** What flows out of the last of `Ls` (a tensor for no layers). */
-type SerialOut<Ls> = Ls extends readonly [...unknown[], infer L] ? OutOf<L> : Tensor
+export type SerialOut<Ls> = Ls extends readonly [...unknown[], infer L] ? OutOf<L> : Tensor
 
 /**
  * Layers one after another, as one layer. `init` splits the key into one per layer and threads

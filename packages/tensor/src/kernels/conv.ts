@@ -8,8 +8,8 @@ import type { TypedArray } from "../dtype.ts"
 import { outputArray } from "../dtype.ts"
 import { sizeOf } from "../shape.ts"
 import { Tensor } from "../tensor.ts"
-import { convShape, windowsShape } from "../window.ts"
-import { taps } from "./windows.ts"
+import { windowsShape } from "../window.ts"
+import { convSizes, taps } from "./windows.ts"
 
 /** `y[n, o, j] = Σ_{t, c} x[n, tap(o, t), c] · w[t, c, j]` within each group of channels. */
 export const conv = (
@@ -17,15 +17,7 @@ export const conv = (
   params: Params["conv"],
   into?: TypedArray,
 ): Tensor => {
-  const shape = convShape(x!.shape, w!.shape, params)
-  const d = x!.rank - 2
-  const N = x!.shape[0]!
-  const C = x!.shape[d + 1]!
-  const O = w!.shape[d + 1]!
-  const G = params.groups
-  const Cg = C / G
-  const Og = O / G
-  const tp = taps(x!.shape.slice(1, -1), w!.shape.slice(0, d), shape.slice(1, -1), params)
+  const { shape, N, C, O, G, Cg, Og, tp } = convSizes(x!, w!, params)
   const out = outputArray(into, x!.dtype, sizeOf(shape))
   const xd = x!.data
   const wd = w!.data

@@ -8,23 +8,14 @@
 import type { Kernel } from "../dispatch.ts"
 import { allocate, outputArray } from "../dtype.ts"
 import { Tensor } from "../tensor.ts"
-import { convShape } from "../window.ts"
-import { taps } from "./windows.ts"
+import { convSizes } from "./windows.ts"
 
 /** A `conv` kernel that multiplies patch matrices with `matmul`. */
 export const im2colConv =
   (matmul: Kernel<"matmul">): Kernel<"conv"> =>
   ([x, w], params, into) => {
     const dtype = x!.dtype
-    const shape = convShape(x!.shape, w!.shape, params)
-    const d = x!.rank - 2
-    const N = x!.shape[0]!
-    const C = x!.shape[d + 1]!
-    const O = w!.shape[d + 1]!
-    const G = params.groups
-    const Cg = C / G
-    const Og = O / G
-    const tp = taps(x!.shape.slice(1, -1), w!.shape.slice(0, d), shape.slice(1, -1), params)
+    const { shape, N, C, O, G, Cg, Og, tp } = convSizes(x!, w!, params)
     const M = N * tp.outCount
     const K = tp.tapCount * Cg
     const patches = allocate(dtype, G * M * K)

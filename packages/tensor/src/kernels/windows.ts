@@ -5,8 +5,9 @@
  * kernels share it.
  * @module
  */
-import type { ConvGeometry } from "../primitives.ts"
-import { dilatedSize } from "../window.ts"
+import type { ConvGeometry, Params } from "../primitives.ts"
+import type { Tensor } from "../tensor.ts"
+import { convShape, dilatedSize } from "../window.ts"
 
 /** The taps of every output position of a sliding window over `spatial`. */
 export interface Taps {
@@ -119,4 +120,20 @@ export const taps = (
     return all
   }
   return { outSizes, outCount, windowSizes, tapCount, inCount, at, table }
+}
+
+/**
+ * The sizes a convolution kernel works with, for `x` `[N, ...spatial, C]` and `w`
+ * `[...window, C/G, O]`: the output shape, the spatial rank `d`, the groups and the channels per
+ * group, and the taps of every output position.
+ */
+export const convSizes = (x: Tensor, w: Tensor, params: Params["conv"]) => {
+  const shape = convShape(x.shape, w.shape, params)
+  const d = x.rank - 2
+  const N = x.shape[0]!
+  const C = x.shape[d + 1]!
+  const O = w.shape[d + 1]!
+  const G = params.groups
+  const tp = taps(x.shape.slice(1, -1), w.shape.slice(0, d), shape.slice(1, -1), params)
+  return { shape, d, N, C, O, G, Cg: C / G, Og: O / G, tp }
 }
